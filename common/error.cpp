@@ -1,0 +1,40 @@
+#include "error.hpp"
+
+#include <string_view>
+
+namespace error {
+namespace {
+
+// The likely cause of an errno in the context of this toolkit. Kept short:
+// a hint is a first thing to check, not a diagnosis.
+struct Hint {
+    int err;
+    std::string_view call;  // "" = any call
+    std::string_view text;
+};
+
+constexpr Hint kHints[] = {
+    {EPERM, "", "are you root? run it with sudo"},
+    {EINVAL, "pivot_root",
+     "is the new root a mount point, and is / private (mount --make-rprivate /)?"},
+    {ENOENT, "mount",
+     "does the mount point exist in the rootfs? unshared never creates it for you"},
+    {ENOENT, "chdir", "does that directory exist in the rootfs?"},
+};
+
+}  // namespace
+
+std::string describe(const std::exception& e) {
+    std::string message = e.what();
+    const auto* sys = dynamic_cast<const std::system_error*>(&e);
+    if (sys == nullptr) return message;
+    for (const Hint& hint : kHints) {
+        bool call_matches = hint.call.empty() || message.rfind(hint.call, 0) == 0;
+        if (hint.err == sys->code().value() && call_matches) {
+            return message + " (hint: " + std::string(hint.text) + ")";
+        }
+    }
+    return message;
+}
+
+}  // namespace error

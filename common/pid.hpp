@@ -1,0 +1,31 @@
+// pid.hpp: chapter 05, a PID namespace and a real PID 1.
+//
+// In a new PID namespace (pid_namespaces(7), Linux 2.6.24) the first process
+// is PID 1, and /proc, once mounted from inside, lists only the container's
+// processes. PID 1 has two duties the kernel gives no other process:
+//   - orphans are re-parented to it, so it must wait(2) for them, or their
+//     zombies pile up in the process table;
+//   - the kernel delivers it only the signals it has a handler for: a plain
+//     program as PID 1 ignores SIGTERM and SIGINT.
+// And when PID 1 dies, the kernel kills every other process in the namespace.
+//
+// Most programs were not written to be PID 1, so the container gets a tiny
+// init (like tini, or `docker run --init`) that runs the command as PID 2.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace pid {
+
+// Run as PID 1: start `command` as a child, forward signals to it, reap
+// every zombie, and return the command's exit status when it ends.
+int run_init(const std::vector<std::string>& command);
+
+// Waits for every child that has ended, without blocking. Returns the wait
+// status of `command_pid` if it was among them, or -1.
+int reap_children(pid_t command_pid);
+
+}  // namespace pid

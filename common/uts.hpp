@@ -1,0 +1,28 @@
+// uts.hpp: chapter 03, a hostname of the container's own.
+//
+// The UTS namespace (uts_namespaces(7), Linux 2.6.19) holds the two strings
+// uname(2) reports that a process may change: the hostname and the NIS
+// domain name. In a new one, sethostname(2) changes the container's copy
+// only. ("UTS" is the "UNIX Time-sharing System" of struct utsname.)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace uts {
+
+// HOST_NAME_MAX on Linux: the kernel refuses longer names with EINVAL.
+inline constexpr size_t kMaxHostname = 64;
+
+// Empty if `name` is a good hostname (1-64 bytes of letters, digits, '-' and
+// '.'; RFC 1123), else the reason it is not.
+std::string check_hostname(std::string_view name);
+
+// A short name for a container that was given none: "unshared-3fa2".
+std::string generated_hostname();
+
+// sethostname(2) and setdomainname(2), in the calling process's UTS namespace.
+void set_hostname(const std::string& hostname);
+void set_domainname(const std::string& domainname);
+
+}  // namespace uts

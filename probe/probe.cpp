@@ -1,0 +1,330 @@
+// probe: answers precise questions from inside a container, one line each.
+//
+// The chapter and attack tests run it in the container and parse its
+// answers ("key=value ..."), instead of guessing from the human-friendly
+// output of ps or hostname. It also carries the attack attempts of the
+// attack matrix; each only targets what the test made for it (a file, a
+// process, a segment) and reports what happened without harming anything.
+//
+//   probe hostname | domainname | pid | pids | ids | zombies
+//   probe exists PATH            probe orphans N
+//   probe shm-create KEY         probe mq-create NAME
+//   probe attack chroot-escape PATH | hostname NAME | shm-read KEY | kill PID | see-proc PID
+//
+// Called as `ipcs` (the rootfs links /bin/ipcs to it, since Debian's static
+// busybox has no ipcs applet) it lists the shared memory segments the way
+// util-linux ipcs -m does.
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+// The kernel's name for an errno ("EPERM"), for lines a test can match.
+std::string errno_name(int err) {
+    return err == 0 ? "OK" : strerrorname_np(err);
+}
+
+int usage() {
+    std::fprintf(stderr, "usage: probe QUESTION [ARGS]; see probe.cpp\n");
+    return 2;
+}
+
+std::string arg(const Args& args, size_t i) {
+    if (i >= args.size()) {
+        std::fprintf(stderr, "probe: missing argument\n");
+        std::exit(2);
+    }
+    return args[i];
+}
+
+std::vector<int> visible_pids() {
+    std::vector<int> pids;
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return pids;
+    while (dirent* entry = readdir(proc)) {
+        char* end = nullptr;
+        long pid = std::strtol(entry->d_name, &end, 10);
+        if (*end == '\0' && pid > 0) pids.push_back(static_cast<int>(pid));
+    }
+    closedir(proc);
+    return pids;
+}
+
+// Zombies among the processes /proc shows: state 'Z' in /proc/PID/stat.
+int count_zombies() {
+    int zombies = 0;
+    for (int pid : visible_pids()) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        size_t paren = line.rfind(')');
+        if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z')
+            ++zombies;
+    }
+    return zombies;
+}
+
+// --- plain questions -------------------------------------------------------
+
+int hostname(const Args&) {
+    utsname u{};
+    uname(&u);
+    std::printf("hostname=%s\n", u.nodename);
+    return 0;
+}
+
+int domainname(const Args&) {
+    utsname u{};
+    uname(&u);
+    std::printf("domainname=%s\n", u.domainname);
+    return 0;
+}
+
+int pid(const Args&) {
+    std::printf("pid=%d ppid=%d\n", getpid(), getppid());
+    return 0;
+}
+
+int pids(const Args&) {
+    std::string list;
+    for (int p : visible_pids()) list += (list.empty() ? "" : ",") + std::to_string(p);
+    std::printf("pids=%s\n", list.c_str());
+    return 0;
+}
+
+int ids(const Args&) {
+    std::printf("uid=%d gid=%d euid=%d egid=%d\n", getuid(), getgid(), geteuid(), getegid());
+    return 0;
+}
+
+int zombies(const Args&) {
+    std::printf("zombies=%d\n", count_zombies());
+    return 0;
+}
+
+int exists(const Args& args) {
+    struct stat st {};
+    std::printf("exists=%s\n", lstat(arg(args, 0).c_str(), &st) == 0 ? "yes" : "no");
+    return 0;
+}
+
+// Makes N orphans: each child forks a grandchild and exits at once, so the
+// grandchild is re-parented to PID 1 (or a subreaper). The grandchildren
+// exit when the probe closes a pipe. Then it watches for up to 2 s whether
+// someone reaps them, and prints how many zombies are left.
+int orphans(const Args& args) {
+    int n = std::atoi(arg(args, 0).c_str());
+    int release[2];
+    if (pipe(release) != 0) return 1;
+    for (int i = 0; i < n; ++i) {
+        pid_t child = fork();
+        if (child == 0) {
+            if (fork() == 0) {
+                close(release[1]);
+                char c;
+                while (read(release[0], &c, 1) > 0) {
+                }
+                _exit(0);
+            }
+            _exit(0);
+        }
+        waitpid(child, nullptr, 0);
+    }
+    close(release[0]);
+    close(release[1]);  // the grandchildren see EOF and exit
+    int left = count_zombies();
+    for (int tries = 0; tries < 40 && (left = count_zombies()) != 0; ++tries) usleep(50000);
+    std::printf("zombies=%d\n", left);
+    return 0;
+}
+
+int shm_create(const Args& args) {
+    key_t key = static_cast<key_t>(std::stoul(arg(args, 0), nullptr, 0));
+    int id = shmget(key, 4096, IPC_CREAT | 0600);
+    std::printf("shm_create=%s id=%d\n", errno_name(id < 0 ? errno : 0).c_str(), id);
+    return id < 0;
+}
+
+int mq_create(const Args& args) {
+    mqd_t q = mq_open(arg(args, 0).c_str(), O_CREAT | O_RDWR, 0600, nullptr);
+    std::printf("mq_create=%s\n", errno_name(q == (mqd_t)-1 ? errno : 0).c_str());
+    return q == (mqd_t)-1;
+}
+
+// Lists System V shared memory segments through shmctl(2) SHM_INFO and
+// SHM_STAT, as ipcs(1) does: it needs no /proc, which chapter 01 lacks.
+int ipcs(const Args&) {
+    std::printf("\n------ Shared Memory Segments --------\n");
+    std::printf("%-10s %-10s %-10s %-10s %-10s %-10s\n", "key", "shmid", "owner", "perms", "bytes",
+                "nattch");
+    shm_info info{};
+    int highest = shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info));
+    for (int index = 0; index <= highest; ++index) {
+        shmid_ds ds{};
+        int id = shmctl(index, SHM_STAT, &ds);
+        if (id < 0) continue;
+        std::printf("0x%08x %-10d %-10d %-10o %-10zu %-10lu\n",
+                    static_cast<unsigned>(ds.shm_perm.__key), id, ds.shm_perm.uid,
+                    ds.shm_perm.mode & 0777, ds.shm_segsz,
+                    static_cast<unsigned long>(ds.shm_nattch));
+    }
+    std::printf("\n");
+    return 0;
+}
+
+// --- attacks -----------------------------------------------------------------
+
+int report(const std::string& attack, bool success, const std::string& detail) {
+    std::printf("attack=%s result=%s %s\n", attack.c_str(), success ? "success" : "blocked",
+                detail.c_str());
+    return 0;
+}
+
+std::string first_line(const std::string& path, int* err) {
+    std::ifstream in(path);
+    if (!in) {
+        *err = errno;
+        return "";
+    }
+    std::string line;
+    std::getline(in, line);
+    *err = 0;
+    return line;
+}
+
+// The classic chroot escape. A root process chroots into a subdirectory,
+// which leaves its working directory *outside* its new root; from there
+// ".." is never stopped at the root, so it climbs to the real "/".
+// Runs in a child so that the probe itself stays where it was.
+int chroot_escape(const Args& args) {
+    std::string target = arg(args, 0);
+    char dir[] = "/tmp/escape.XXXXXX";
+    if (mkdtemp(dir) == nullptr)
+        return report("chroot-escape", false, "mkdtemp=" + errno_name(errno));
+    int out[2];
+    if (pipe(out) != 0) return 1;
+    pid_t child = fork();
+    if (child == 0) {
+        close(out[0]);
+        std::string line;
+        if (chroot(dir) != 0) {
+            line = "blocked chroot=" + errno_name(errno);
+        } else {
+            for (int i = 0; i < 64; ++i) (void)!chdir("..");
+            int err = chroot(".") == 0 ? 0 : errno;
+            std::string content = err == 0 ? first_line(target, &err) : "";
+            line = err == 0 ? "success read=" + content : "blocked open=" + errno_name(err);
+        }
+        (void)!write(out[1], line.data(), line.size());
+        _exit(0);
+    }
+    close(out[1]);
+    char buffer[512] = {};
+    ssize_t n = read(out[0], buffer, sizeof buffer - 1);
+    waitpid(child, nullptr, 0);
+    rmdir(dir);
+    std::string result(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+    bool success = result.rfind("success", 0) == 0;
+    return report("chroot-escape", success, result.substr(result.find(' ') + 1));
+}
+
+int hostname_attack(const Args& args) {
+    std::string name = arg(args, 0);
+    int err = sethostname(name.data(), name.size()) == 0 ? 0 : errno;
+    // Whether the *host's* name changed is for the test to see from outside.
+    return report("hostname", err == 0, "sethostname=" + errno_name(err));
+}
+
+int shm_read(const Args& args) {
+    key_t key = static_cast<key_t>(std::stoul(arg(args, 0), nullptr, 0));
+    int id = shmget(key, 0, 0);
+    if (id < 0) return report("shm-read", false, "shmget=" + errno_name(errno));
+    void* memory = shmat(id, nullptr, SHM_RDONLY);
+    if (memory == reinterpret_cast<void*>(-1))
+        return report("shm-read", false, "shmat=" + errno_name(errno));
+    std::string content(static_cast<const char*>(memory),
+                        strnlen(static_cast<const char*>(memory), 64));
+    shmdt(memory);
+    return report("shm-read", true, "read=" + content);
+}
+
+int kill_attack(const Args& args) {
+    pid_t target = std::atoi(arg(args, 0).c_str());
+    int err = kill(target, SIGTERM) == 0 ? 0 : errno;
+    return report("kill", err == 0, "kill=" + errno_name(err));
+}
+
+// Looks for a host process in /proc. Without /proc (chapter 01 mounts none),
+// root simply mounts one, which is the point: nothing stops it.
+int see_proc(const Args& args) {
+    std::string target = "/proc/" + arg(args, 0);
+    struct stat st {};
+    bool mounted = false;
+    if (stat("/proc/self", &st) != 0) {
+        if (mount("proc", "/proc", "proc", 0, nullptr) != 0)
+            return report("see-proc", false, "mount=" + errno_name(errno));
+        mounted = true;
+    }
+    int err = 0;
+    std::string cmdline = first_line(target + "/comm", &err);
+    if (mounted) umount2("/proc", MNT_DETACH);
+    if (err != 0) return report("see-proc", false, "open=" + errno_name(err));
+    return report("see-proc", true, "comm=" + cmdline);
+}
+
+int attack(const Args& args) {
+    static const std::map<std::string, std::function<int(const Args&)>> attacks{
+        {"chroot-escape", chroot_escape},
+        {"hostname", hostname_attack},
+        {"shm-read", shm_read},
+        {"kill", kill_attack},
+        {"see-proc", see_proc}};
+    auto found = attacks.find(arg(args, 0));
+    if (found == attacks.end()) return usage();
+    return found->second(Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    static const std::map<std::string, std::function<int(const Args&)>> questions{
+        {"hostname", hostname},
+        {"domainname", domainname},
+        {"pid", pid},
+        {"pids", pids},
+        {"ids", ids},
+        {"zombies", zombies},
+        {"exists", exists},
+        {"orphans", orphans},
+        {"shm-create", shm_create},
+        {"mq-create", mq_create},
+        {"attack", attack}};
+    std::string name = argv[0];
+    if (name == "ipcs" || name.ends_with("/ipcs")) return ipcs(Args(argv + 1, argv + argc));
+    if (argc < 2) return usage();
+    auto found = questions.find(argv[1]);
+    if (found == questions.end()) return usage();
+    return found->second(Args(argv + 2, argv + argc));
+}
