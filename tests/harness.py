@@ -1,0 +1,244 @@
+"""harness.py: what the chapter and attack tests share.
+
+The tests are black-box: they run the real chapter binaries on the real
+rootfs and look at what a learner would see (the output of hostname, ps,
+ipcs, ls) or ask the probe, a small static program in the rootfs that
+answers one question per line ("hostname=web1").
+
+They run inside a lab (tests/lab): fresh UTS, IPC, network and mount
+namespaces that stand for "the host". So "the host's hostname" below is
+the lab's, and an attack that succeeds changes the lab, never the machine.
+
+A test file defines checks with @check("what a learner should see") and
+ends with `harness.main()`. Each check runs for each chapter it applies to;
+failed expectations raise Failed with a sentence a learner can act on.
+Exit status: 0 all pass, 1 some fail, 77 skipped (ctest SKIP_RETURN_CODE).
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("UNSHARED_BIN", TOP / "build" / "bin"))
+ROOTFS = Path(os.environ.get("UNSHARED_ROOTFS", TOP / "build" / "rootfs"))
+ALL_CHAPTERS = ["01-chroot", "02-mnt", "03-uts", "04-ipc", "05-pid"]
+# UNSHARED_CHAPTERS limits the run to some chapters (exercises/check uses it).
+CHAPTERS = [c for c in os.environ.get("UNSHARED_CHAPTERS", " ".join(ALL_CHAPTERS)).split()
+            if (BIN / c).exists()]
+SKIP = 77
+
+
+class Failed(Exception):
+    """An expectation that did not hold; the message says what was seen."""
+
+
+def number(chapter):
+    return int(chapter[:2])
+
+
+def chapters_from(first):
+    """The chapters that have the mechanism of `first` (chapter N has all of N-1)."""
+    return [c for c in CHAPTERS if number(c) >= number(first)]
+
+
+def chapters_before(first):
+    return [c for c in CHAPTERS if number(c) < number(first)]
+
+
+# --- running chapters ---------------------------------------------------------
+
+def run(chapter, *command, options=(), timeout=30, rootfs=None):
+    """Runs `chapter [options] --rootfs R -- command`; returns CompletedProcess."""
+    argv = [str(BIN / chapter), *options, "--rootfs", str(rootfs or ROOTFS)]
+    if command:
+        argv += ["--", *command]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def run_ok(chapter, *command, **kw):
+    """Like run, but the command must exit 0."""
+    result = run(chapter, *command, **kw)
+    if result.returncode != 0:
+        raise Failed(f"{chapter} -- {' '.join(command)} exited {result.returncode}: "
+                     f"{(result.stderr or result.stdout).strip()}")
+    return result
+
+
+def probe(chapter, *question, **kw):
+    """Asks the probe in the container; returns its key=value answers as a dict."""
+    out = run_ok(chapter, "/bin/probe", *question, **kw).stdout
+    return dict(re.findall(r"(\w+)=(\S*)", out))
+
+
+def start(chapter, *command, options=()):
+    """Starts a chapter in the background; returns the Popen."""
+    argv = [str(BIN / chapter), *options, "--rootfs", str(ROOTFS), "--", *command]
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+# --- the lab, seen as "the host" ----------------------------------------------
+
+def host_hostname():
+    return os.uname().nodename
+
+
+def host_mounts():
+    """Mount points of the lab (the test's own mount namespace)."""
+    with open("/proc/self/mountinfo") as f:
+        return sorted(line.split()[4] for line in f)
+
+
+def processes():
+    return {int(p) for p in os.listdir("/proc") if p.isdigit()}
+
+
+def descendants_of(pid):
+    """Every live process whose ancestry leads to `pid`."""
+    parents = {}
+    for p in processes():
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            parents[p] = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            pass
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def wait_for_descendant(pid, name, timeout=10):
+    """Waits until a process called `name` runs under `pid`; returns its pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in descendants_of(pid):
+            try:
+                if Path(f"/proc/{p}/comm").read_text().strip() == name:
+                    return p
+            except OSError:
+                pass
+        time.sleep(0.02)
+    raise Failed(f"no {name} process started under the runtime")
+
+
+@contextmanager
+def host_secret():
+    """A file on "the host", outside the rootfs, that no container should read."""
+    with tempfile.TemporaryDirectory(prefix="unshared-secret.") as d:
+        path = Path(d) / "secret"
+        path.write_text("host-secret-42\n")
+        yield path
+
+
+@contextmanager
+def sentinel():
+    """A process on "the host" that containers should neither see nor signal."""
+    proc = subprocess.Popen(["sleep", "1000"])
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def host_shm_segment(text="host-shm-secret"):
+    """A System V shared memory segment on "the host" holding `text`, as
+    `ipcmk -M 4096` makes one; yields its key. Removed afterwards."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    IPC_CREAT, IPC_EXCL, IPC_RMID = 0o1000, 0o2000, 0
+    key = 0x5EC00000 + os.getpid() % 0xFFFF
+    shmid = libc.shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0o600)
+    expect(shmid >= 0, f"shmget(0x{key:x}) on the host failed: errno {ctypes.get_errno()}")
+    try:
+        address = libc.shmat(shmid, None, 0)
+        ctypes.memmove(address, text.encode() + b"\0", len(text) + 1)
+        libc.shmdt(ctypes.c_void_p(address))
+        yield key
+    finally:
+        libc.shmctl(shmid, IPC_RMID, None)
+
+
+def host_shm_keys():
+    """The keys of the shared memory segments "the host" sees, from ipcs -m."""
+    out = subprocess.run(["ipcs", "-m"], capture_output=True, text=True).stdout
+    return set(re.findall(r"^(0x[0-9a-f]+)", out, re.M))
+
+
+# --- expectations ----------------------------------------------------------------
+
+def expect(condition, message):
+    if not condition:
+        raise Failed(message)
+
+
+def expect_equal(seen, wanted, what):
+    if seen == wanted:
+        return
+    if isinstance(seen, (list, set)) and isinstance(wanted, (list, set)):
+        extra, missing = set(seen) - set(wanted), set(wanted) - set(seen)
+        raise Failed(f"{what}: unexpected {sorted(extra)[:5]}, missing {sorted(missing)[:5]}")
+    raise Failed(f"{what}: expected {wanted!r}, saw {seen!r}")
+
+
+# --- the runner ----------------------------------------------------------------------
+
+_CHECKS = []
+
+
+def check(description, chapters=None):
+    """Registers a check. `chapters`: a list, or None for every chapter."""
+    def register(fn):
+        _CHECKS.append((description, fn, chapters))
+        return fn
+    return register
+
+
+def _colour(code, text):
+    if sys.stdout.isatty() or os.environ.get("UNSHARED_COLOUR"):
+        return f"\033[{code}m{text}\033[0m"
+    return text
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: these tests need root (they create namespaces and mounts)")
+        sys.exit(SKIP)
+    if not CHAPTERS:
+        print(f"SKIP: no chapter binary in {BIN}")
+        sys.exit(SKIP)
+    passed, failures = 0, []
+    for description, fn, chapters in _CHECKS:
+        for chapter in (CHAPTERS if chapters is None else chapters):
+            name = f"{chapter}: {description}"
+            try:
+                fn(chapter) if fn.__code__.co_argcount else fn()
+                passed += 1
+                print(_colour("32", "  ok   ") + name)
+            except Failed as e:
+                failures.append((name, str(e)))
+                print(_colour("31", "  FAIL ") + f"{name}\n         {e}")
+            except Exception as e:  # a bug in the test or a hang: still a failure
+                failures.append((name, repr(e)))
+                print(_colour("31", "  FAIL ") + f"{name}\n         {e!r}")
+                traceback.print_exc(limit=2)
+            if chapters is not None and fn.__code__.co_argcount == 0:
+                break
+    total = passed + len(failures)
+    if failures:
+        print(f"\n{passed} of {total} checks pass: {failures[0][0]}")
+    print(f"{passed} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)

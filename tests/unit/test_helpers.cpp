@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/cli.hpp"
+#include "common/error.hpp"
+#include "common/explain.hpp"
+#include "common/fd.hpp"
+#include "common/ns.hpp"
+#include "common/process.hpp"
+#include "common/uts.hpp"
+
+namespace fs = std::filesystem;
+
+TEST_CASE("check_syscall names the call and the errno") {
+    errno = EPERM;
+    try {
+        error::check_syscall(-1, "mount(\"proc\", \"/proc\")");
+        FAIL("no exception");
+    } catch (const std::system_error& e) {
+        CHECK(std::string(e.what()) == "mount(\"proc\", \"/proc\"): Operation not permitted");
+        CHECK(e.code().value() == EPERM);
+    }
+    CHECK(error::check_syscall(3, "x") == 3);
+}
+
+TEST_CASE("check_negative_errno handles libseccomp's -errno returns") {
+    CHECK_THROWS_WITH(error::check_negative_errno(-EINVAL, "seccomp_rule_add(clock_settime)"),
+                      "seccomp_rule_add(clock_settime): Invalid argument");
+    CHECK(error::check_negative_errno(0, "x") == 0);
+}
+
+TEST_CASE("describe adds a hint where the likely cause is known") {
+    CHECK(error::describe(error::syscall_error(EPERM, "mount(\"proc\", \"/proc\")"))
+              .find("hint: are you root?") != std::string::npos);
+    CHECK(error::describe(error::syscall_error(EINVAL, "pivot_root(\".\", \".\")"))
+              .find("private") != std::string::npos);
+    CHECK(error::describe(std::runtime_error("plain")) == "plain");
+}
+
+TEST_CASE("Fd closes once and moves ownership") {
+    int raw = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(raw >= 0);
+    {
+        fd::Fd a{raw};
+        fd::Fd b = std::move(a);
+        CHECK_FALSE(a.valid());
+        CHECK(b.get() == raw);
+    }
+    CHECK(::fcntl(raw, F_GETFD) == -1);  // closed by b's destructor
+    fd::Pipe p = fd::make_pipe();
+    CHECK((::fcntl(p.read.get(), F_GETFD) & FD_CLOEXEC) != 0);
+}
+
+TEST_CASE("the namespace table gives clone flags, names and unshare options") {
+    CHECK(ns::clone_flags({ns::mount, ns::uts}) == (CLONE_NEWNS | CLONE_NEWUTS));
+    CHECK(ns::flag_names({ns::mount, ns::uts}) == "CLONE_NEWNS|CLONE_NEWUTS");
+    CHECK(ns::flag_names({}) == "0");
+    CHECK(ns::unshare_command({ns::mount, ns::ipc, ns::pid}) ==
+          "unshare --mount --ipc --pid --fork");
+}
+
+TEST_CASE("explain lines show the call, the shell equivalent and the man page") {
+    std::string line = explain::format("01-chroot", {"chroot(\"r\")", "chroot r", "chroot(2)"});
+    CHECK(line.rfind("[01-chroot] chroot(\"r\")", 0) == 0);
+    CHECK(line.find("# shell: chroot r") != std::string::npos);
+    CHECK(line.find("# man: chroot(2)") != std::string::npos);
+    CHECK(explain::shell_quote("/bin/sh") == "/bin/sh");
+    CHECK(explain::shell_quote("exit 3") == "'exit 3'");
+    CHECK(explain::shell_quote("it's") == "'it'\\''s'");
+    CHECK(explain::shell_quote("") == "''");
+}
+
+TEST_CASE("hostnames are checked before the kernel sees them") {
+    CHECK(uts::check_hostname("web1").empty());
+    CHECK(uts::check_hostname("a.b-c").empty());
+    CHECK(uts::check_hostname(std::string(64, 'x')).empty());
+    CHECK(uts::check_hostname(std::string(65, 'x')).find("at most 64") != std::string::npos);
+    CHECK_FALSE(uts::check_hostname("").empty());
+    CHECK_FALSE(uts::check_hostname("bad name").empty());
+    CHECK_FALSE(uts::check_hostname("-x").empty());
+    std::string generated = uts::generated_hostname();
+    CHECK(generated.size() == 13);
+    CHECK(uts::check_hostname(generated).empty());
+}
+
+TEST_CASE("wait statuses become exit statuses as a shell shows them") {
+    CHECK(process::exit_status_of(0) == 0);
+    CHECK(process::exit_status_of(7 << 8) == 7);
+    CHECK(process::exit_status_of(SIGKILL) == 137);
+    CHECK(process::exit_status_of(SIGTERM) == 143);
+}
+
+namespace {
+cli::ParseResult parse(std::vector<std::string> words, const cli::Chapter& chapter) {
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    return cli::parse(chapter, static_cast<int>(argv.size()), argv.data());
+}
+
+// A throwaway directory that looks like a rootfs: it has /bin/sh.
+struct FakeRootfs {
+    fs::path dir = fs::temp_directory_path() / ("unshared-unit-" + std::to_string(::getpid()));
+    FakeRootfs() {
+        fs::create_directories(dir / "bin");
+        fs::create_symlink("busybox", dir / "bin/sh");
+    }
+    ~FakeRootfs() { fs::remove_all(dir); }
+};
+}  // namespace
+
+TEST_CASE("the command line: defaults, options, bad input") {
+    FakeRootfs rootfs;
+    cli::Chapter uts_chapter{"03-uts", "test", {cli::Feature::hostname}};
+    cli::Chapter chroot_chapter{"01-chroot", "test", {}};
+
+    auto ok = parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", "web1"}, uts_chapter);
+    CHECK(ok.exit == -1);
+    CHECK(ok.options.hostname == "web1");
+    CHECK(ok.options.command == std::vector<std::string>{"/bin/sh"});
+    CHECK(ok.options.rootfs.is_absolute());
+
+    auto command = parse({"01-chroot", "--rootfs", rootfs.dir, "--", "ls", "-l"}, chroot_chapter);
+    CHECK(command.options.command == std::vector<std::string>{"ls", "-l"});
+
+    auto generated = parse({"03-uts", "--rootfs", rootfs.dir}, uts_chapter);
+    CHECK(generated.options.hostname.rfind("unshared-", 0) == 0);
+
+    CHECK(parse({"03-uts", "--rootfs", "/nonexistent"}, uts_chapter).exit == 2);
+    CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", std::string(65, 'x')},
+                uts_chapter).exit == 2);
+    CHECK(parse({"01-chroot", "--rootfs", rootfs.dir, "--hostname", "x"}, chroot_chapter).exit ==
+          2);  // 01 has no --hostname
+    CHECK(parse({"01-chroot", "--bogus"}, chroot_chapter).exit == 2);
+    fs::remove(rootfs.dir / "bin/sh");
+    CHECK(parse({"01-chroot", "--rootfs", rootfs.dir}, chroot_chapter).exit == 2);
+}

@@ -1,0 +1,3 @@
+// Unit tests: pure helpers, no privileges, no namespaces.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
