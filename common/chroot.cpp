@@ -15,10 +15,9 @@ void enter(const std::filesystem::path& rootfs) {
     explain::step({fmt::format("chroot(\"{}\")", rootfs.string()),
                    "chroot " + explain::shell_quote(rootfs.string()), "chroot(2)"});
     // EXERCISE 01-chroot: make the rootfs the process's root directory and move into it.
-    // HINT: chroot(2) does not change the current directory: chdir into the rootfs first.
+    // HINT: chroot(2) does not change the current directory: chdir(2) into the rootfs first.
     // HINT: after chroot("."), chdir("/") puts you at the top of the new tree.
-    // QUESTION: why is a process that is left with a working directory outside the new root a
-    // problem?
+    // QUESTION: why is a process whose working directory stays outside its new root a problem?
     check_syscall(::chdir(rootfs.c_str()), fmt::format("chdir(\"{}\")", rootfs.string()));
     check_syscall(::chroot("."), fmt::format("chroot(\"{}\")", rootfs.string()));
     check_syscall(::chdir("/"), "chdir(\"/\")");

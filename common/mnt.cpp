@@ -136,10 +136,10 @@ void pivot_into(const fs::path& rootfs) {
     check_syscall(::chdir(rootfs.c_str()), fmt::format("chdir(\"{}\")", rootfs.string()));
     explain::step({"pivot_root(\".\", \".\")", "pivot_root . .", "pivot_root(2)"});
     explain::step({"umount2(\".\", MNT_DETACH)", "umount -l .", "umount2(2)"});
-    // EXERCISE 02-mnt: swap the root mount for the rootfs (the current directory) and detach the
-    // old one. HINT: pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root,
-    // put_old). HINT: pivot_root(".", ".") stacks the old root on top of the new one; umount2(".",
-    // MNT_DETACH) then removes it. No put_old directory is needed, so the rootfs is not changed.
+    // EXERCISE 02-mnt: make the rootfs (the current directory) the root mount; detach the old.
+    // HINT: pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root, put_old).
+    // HINT: pivot_root(".", ".") stacks the old root on top of the new one, at ".";
+    //   umount2(".", MNT_DETACH) then takes it away. No put_old directory is needed.
     // QUESTION: after this, why can't the chroot escape of chapter 01 reach the host any more?
     check_syscall(::syscall(SYS_pivot_root, ".", "."), "pivot_root(\".\", \".\")");
     check_syscall(::umount2(".", MNT_DETACH), "umount2(\".\", MNT_DETACH)");

@@ -17,11 +17,11 @@ using error::check_syscall;
 
 int reap_children(pid_t command_pid) {
     int command_status = -1;
-    // EXERCISE 05-pid: reap every child that has ended: the command, and the orphans the kernel
-    // re-parented to PID 1. HINT: waitpid(2) with pid -1 waits for any child; WNOHANG returns 0
-    // instead of blocking when none has ended. HINT: loop until waitpid returns 0 (children left,
-    // none ended) or -1 with ECHILD (no children at all). QUESTION: with --no-init the command is
-    // PID 1 itself: who reaps the orphans then?
+    // EXERCISE 05-pid: reap every child that has ended: the command and the orphans.
+    // HINT: waitpid(2) with pid -1 waits for any child; WNOHANG makes it return 0
+    //   instead of blocking when children are left but none has ended.
+    // HINT: loop until waitpid returns 0, or -1 (ECHILD: no children at all).
+    // QUESTION: with --no-init the command is PID 1 itself: who reaps the orphans then?
     for (;;) {
         int status = 0;
         pid_t ended = ::waitpid(-1, &status, WNOHANG);
@@ -44,7 +44,8 @@ int run_init(const std::vector<std::string>& command) {
     for (int signo : waited) sigaddset(&set, signo);
     process::block_signals(waited);
 
-    explain::step({"fork()", fmt::format("{} as PID 2, PID 1 waits", command.at(0)), "fork(2)"});
+    explain::step(
+        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
     pid_t command_pid = check_syscall(::fork(), "fork()");
     if (command_pid == 0) process::exec(command);  // never returns
     // We stay alive without exec: let the runtime stop waiting for one.

@@ -40,9 +40,8 @@ void set_hostname(const std::string& hostname) {
                    "hostname " + explain::shell_quote(hostname), "sethostname(2)"});
     // EXERCISE 03-uts: give the container its own hostname.
     // HINT: sethostname(2) takes a pointer and a length; the name needs no terminating NUL.
-    // HINT: the call only stays inside the container because the child was cloned with
-    // CLONE_NEWUTS. QUESTION: what would `hostname` print on the host if the CLONE_NEWUTS flag were
-    // missing?
+    // HINT: only the container's copy changes because the child was cloned with CLONE_NEWUTS.
+    // QUESTION: what would the host's `hostname` print if CLONE_NEWUTS were missing?
     check_syscall(::sethostname(hostname.data(), hostname.size()),
                   fmt::format("sethostname(\"{}\")", hostname));
     // END EXERCISE
