@@ -6,7 +6,8 @@
 // attack matrix; each only targets what the test made for it (a file, a
 // process, a segment) and reports what happened without harming anything.
 //
-//   probe hostname | domainname | pid | pids | ids | zombies
+//   probe hostname | domainname | pid | pids | ids | maps | caps | seccomp | zombies
+//   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare)
 //   probe exists PATH            probe orphans N
 //   probe shm-create KEY         probe mq-create NAME
 //   probe attack chroot-escape PATH | hostname NAME | shm-read KEY | kill PID | see-proc PID
@@ -17,13 +18,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ipc.h>
 #include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -116,6 +120,97 @@ int pids(const Args&) {
 
 int ids(const Args&) {
     std::printf("uid=%d gid=%d euid=%d egid=%d\n", getuid(), getgid(), geteuid(), getegid());
+    return 0;
+}
+
+// The uid and gid maps of our user namespace (user_namespaces(7)), one
+// "inside outside count" triple per line, joined with ';'.
+std::string read_map(const std::string& path) {
+    std::ifstream in(path);
+    std::string line, joined;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string a, b, n;
+        fields >> a >> b >> n;
+        joined += (joined.empty() ? "" : ";") + a + ":" + b + ":" + n;
+    }
+    return joined.empty() ? "none" : joined;
+}
+
+int maps(const Args&) {
+    std::printf("uid_map=%s gid_map=%s\n", read_map("/proc/self/uid_map").c_str(),
+                read_map("/proc/self/gid_map").c_str());
+    return 0;
+}
+
+// A field of /proc/self/status ("CapEff", "Seccomp", "NoNewPrivs").
+std::string status_field(const std::string& name) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(name + ":", 0) == 0) {
+            std::string value = line.substr(name.size() + 1);
+            value.erase(0, value.find_first_not_of(" \t"));
+            return value;
+        }
+    return "unknown";
+}
+
+int caps(const Args&) {
+    std::printf("cap_eff=%s cap_prm=%s cap_bnd=%s cap_amb=%s no_new_privs=%s\n",
+                status_field("CapEff").c_str(), status_field("CapPrm").c_str(),
+                status_field("CapBnd").c_str(), status_field("CapAmb").c_str(),
+                status_field("NoNewPrivs").c_str());
+    return 0;
+}
+
+int seccomp(const Args&) {
+    // 0 = off, 1 = strict, 2 = filter (proc(5)).
+    std::printf("seccomp=%s\n", status_field("Seccomp").c_str());
+    return 0;
+}
+
+// Tries one harmless call and prints its errno. Each attempt is chosen so
+// that success changes nothing that matters: a tmpfs over a scratch dir
+// (unmounted at once), a node in /tmp (removed), the hostname it already
+// has, the clock set to the time it already shows, an unshare of the
+// probe's own process.
+int errno_of(const Args& args) {
+    static const std::map<std::string, std::function<int()>> calls{
+        {"mount",
+         [] {
+             char dir[] = "/tmp/probe-mnt.XXXXXX";
+             if (mkdtemp(dir) == nullptr) return errno;
+             int err = mount("probe", dir, "tmpfs", 0, nullptr) == 0 ? 0 : errno;
+             if (err == 0) umount2(dir, MNT_DETACH);
+             rmdir(dir);
+             return err;
+         }},
+        {"mknod",
+         [] {
+             const char* node = "/tmp/probe-null";
+             int err = mknod(node, S_IFCHR | 0600, makedev(1, 3)) == 0 ? 0 : errno;
+             unlink(node);
+             return err;
+         }},
+        {"sethostname",
+         [] {
+             utsname u{};
+             uname(&u);
+             return sethostname(u.nodename, strlen(u.nodename)) == 0 ? 0 : errno;
+         }},
+        {"clock_settime",
+         [] {
+             timespec now{};
+             clock_gettime(CLOCK_REALTIME, &now);
+             return clock_settime(CLOCK_REALTIME, &now) == 0 ? 0 : errno;
+         }},
+        {"unshare", [] { return unshare(CLONE_NEWUTS) == 0 ? 0 : errno; }},
+    };
+    std::string name = arg(args, 0);
+    auto found = calls.find(name);
+    if (found == calls.end()) return usage();
+    std::printf("errno.%s=%s\n", name.c_str(), errno_name(found->second()).c_str());
     return 0;
 }
 
@@ -316,6 +411,10 @@ int main(int argc, char** argv) {
         {"pids", pids},
         {"ids", ids},
         {"zombies", zombies},
+        {"maps", maps},
+        {"caps", caps},
+        {"seccomp", seccomp},
+        {"errno", errno_of},
         {"exists", exists},
         {"orphans", orphans},
         {"shm-create", shm_create},

@@ -16,6 +16,9 @@ set -eu
 
 dir=${1:?usage: busybox-rootfs.sh DIR [PROBE]}
 probe=${2:-}
+if [ -n "$probe" ]; then probe=$(cd "$(dirname "$probe")" && pwd)/$(basename "$probe"); fi
+work=$(mktemp -d)  # scratch space for a downloaded package
+trap 'rm -rf "$work"' EXIT
 
 find_static_busybox() {
     for candidate in /bin/busybox /usr/bin/busybox; do
@@ -25,7 +28,6 @@ find_static_busybox() {
         fi
     done
     # Not installed (or the dynamic build): fetch Debian's package, no root needed.
-    work=$(mktemp -d)
     (cd "$work" && apt-get download busybox-static >/dev/null 2>&1) || {
         echo "busybox-rootfs.sh: no static busybox; install it: apt-get install busybox-static" >&2
         exit 1
@@ -34,10 +36,10 @@ find_static_busybox() {
     echo "$work/pkg/bin/busybox"
 }
 
-# A static binary has no program interpreter (no PT_INTERP); checking the
-# binary for the loader's name keeps this script free of `file` and `ldd`.
+# ldd(1) says "not a dynamic executable" for a static binary: it needs no
+# libc from the rootfs, which has none.
 file_is_static() {
-    ! LC_ALL=C grep -q "ld-linux" "$1" 2>/dev/null
+    LC_ALL=C ldd "$1" 2>&1 | grep -q "not a dynamic executable"
 }
 
 busybox=$(find_static_busybox)

@@ -52,14 +52,33 @@ def sigterm_forwarded(chapter):
     h.expect_equal(runtime.wait(timeout=10), 143, "exit status of the runtime")
 
 
-@h.check("when the runtime is killed, every process of the container dies", FROM)
-def whole_tree_dies(chapter):
-    runtime = h.start(chapter, "sh", "-c", "sleep 1000 & sleep 1000")
-    h.wait_for_descendant(runtime.pid, "sleep")
-    time.sleep(0.1)
+def sleeping(pids):
+    """How many of `pids` are sleep(1) processes."""
+    count = 0
+    for p in pids:
+        try:
+            count += open(f"/proc/{p}/comm").read().strip() == "sleep"
+        except OSError:
+            pass
+    return count
+
+
+def kill_runtime_of_a_tree(chapter):
+    """Runs a shell with a background grandchild, SIGKILLs the runtime, and
+    returns the container's processes as they were just before."""
+    runtime = h.start(chapter, "sh", "-c", "sleep 1000 & exec sleep 1001")
+    deadline = time.monotonic() + 10
+    while sleeping(h.descendants_of(runtime.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
     tree = h.descendants_of(runtime.pid)
     runtime.kill()
     runtime.wait()
+    return tree
+
+
+@h.check("when the runtime is killed, every process of the container dies", FROM)
+def whole_tree_dies(chapter):
+    tree = kill_runtime_of_a_tree(chapter)
     deadline = time.monotonic() + 5
     while tree & h.processes() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -69,12 +88,7 @@ def whole_tree_dies(chapter):
 @h.check("before 05, a grandchild outlives a killed runtime (why 05 matters)",
          h.chapters_before("05-pid")[-1:])
 def grandchild_outlives_before(chapter):
-    runtime = h.start(chapter, "sh", "-c", "sleep 1000 & sleep 1000")
-    h.wait_for_descendant(runtime.pid, "sleep")
-    time.sleep(0.1)
-    tree = h.descendants_of(runtime.pid)
-    runtime.kill()
-    runtime.wait()
+    tree = kill_runtime_of_a_tree(chapter)
     time.sleep(0.3)
     survivors = tree & h.processes()
     for p in survivors:
