@@ -181,6 +181,10 @@ Container::~Container() {
 }
 
 void Container::release() {
+    // If the child is already gone, write(2) must fail with EPIPE rather
+    // than kill the runtime with SIGPIPE. (The child was cloned before this,
+    // so the command it execs keeps the default disposition.)
+    ::signal(SIGPIPE, SIG_IGN);
     char go = 1;
     check_syscall(::write(go_.get(), &go, 1), "write(sync pipe)");
     go_.reset();

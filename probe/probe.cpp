@@ -76,17 +76,20 @@ std::vector<int> visible_pids() {
     return pids;
 }
 
-// Zombies among the processes /proc shows: state 'Z' in /proc/PID/stat.
+// The state letter of a process in /proc/PID/stat ('R', 'S', 'Z', ...), or
+// 0 if there is no such process (any more).
+char process_state(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : 0;
+}
+
+// Zombies among the processes /proc shows.
 int count_zombies() {
     int zombies = 0;
-    for (int pid : visible_pids()) {
-        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-        std::string line;
-        std::getline(stat, line);
-        size_t paren = line.rfind(')');
-        if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z')
-            ++zombies;
-    }
+    for (int pid : visible_pids()) zombies += process_state(pid) == 'Z';
     return zombies;
 }
 
@@ -226,32 +229,48 @@ int exists(const Args& args) {
 }
 
 // Makes N orphans: each child forks a grandchild and exits at once, so the
-// grandchild is re-parented to PID 1 (or a subreaper). The grandchildren
-// exit when the probe closes a pipe. Then it watches for up to 2 s whether
-// someone reaps them, and prints how many zombies are left.
+// grandchild is re-parented to PID 1 (or a subreaper). Then the grandchildren
+// exit, and the probe watches them for up to 2 s: does someone reap them,
+// or do they stay zombies? Prints how many are left as zombies.
 int orphans(const Args& args) {
     int n = std::atoi(arg(args, 0).c_str());
-    int release[2];
-    if (pipe(release) != 0) return 1;
+    int release[2], pids[2];
+    if (pipe(release) != 0 || pipe(pids) != 0) return 1;
     for (int i = 0; i < n; ++i) {
         pid_t child = fork();
         if (child == 0) {
-            if (fork() == 0) {
+            pid_t grandchild = fork();
+            if (grandchild == 0) {
                 close(release[1]);
                 char c;
                 while (read(release[0], &c, 1) > 0) {
                 }
                 _exit(0);
             }
+            (void)!write(pids[1], &grandchild, sizeof grandchild);
             _exit(0);
         }
         waitpid(child, nullptr, 0);
     }
+    std::vector<pid_t> grandchildren(n);
+    for (pid_t& g : grandchildren) (void)!read(pids[0], &g, sizeof g);
     close(release[0]);
     close(release[1]);  // the grandchildren see EOF and exit
-    int left = count_zombies();
-    for (int tries = 0; tries < 40 && (left = count_zombies()) != 0; ++tries) usleep(50000);
-    std::printf("zombies=%d\n", left);
+    // Wait until none is still running, then give a reaper time to act.
+    auto count = [&](auto keep) {
+        int k = 0;
+        for (pid_t g : grandchildren) k += keep(process_state(g));
+        return k;
+    };
+    for (int tries = 0; tries < 100 && count([](char s) { return s != 0 && s != 'Z'; }); ++tries)
+        usleep(50000);
+    int zombies = 0;
+    for (int tries = 0; tries < 40; ++tries) {
+        zombies = count([](char s) { return s == 'Z'; });
+        if (zombies == 0) break;
+        usleep(50000);
+    }
+    std::printf("zombies=%d\n", zombies);
     return 0;
 }
 

@@ -52,6 +52,17 @@ def sigterm_forwarded(chapter):
     h.expect_equal(runtime.wait(timeout=10), 143, "exit status of the runtime")
 
 
+@h.check("with --no-init, PID 1 ignores SIGTERM: the runtime has to SIGKILL it (137)", FROM)
+def pid1_ignores_sigterm(chapter):
+    runtime = h.start(chapter, "sleep", "1000", options=["--no-init"])
+    h.wait_for_descendant(runtime.pid, "sleep")
+    runtime.send_signal(signal.SIGTERM)
+    # sleep has no SIGTERM handler, and the kernel drops such signals for a
+    # PID 1: only the runtime's fallback SIGKILL, 2 s later, ends it.
+    h.expect_equal(runtime.wait(timeout=10), 137, "exit status of the runtime")
+    h.expect("SIGKILL" in runtime.stderr.read(), "the runtime did not say it sent SIGKILL")
+
+
 def sleeping(pids):
     """How many of `pids` are sleep(1) processes."""
     count = 0
