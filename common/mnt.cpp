@@ -92,8 +92,11 @@ void make_link(std::string_view target, const fs::path& link) {
 
 void mount(const char* source, const fs::path& target, const char* type, unsigned long flags,
            const char* data) {
-    std::string call =
-        fmt::format("mount(\"{}\", \"{}\")", source ? source : "none", target.string());
+    // A propagation change has no source: name its flags instead.
+    std::string call = source != nullptr
+                           ? fmt::format("mount(\"{}\", \"{}\")", source, target.string())
+                           : fmt::format("mount(NULL, \"{}\", {}MS_PRIVATE)", target.string(),
+                                         flags & MS_REC ? "MS_REC|" : "");
     explain::step({call, shell_for_mount(source, target, type, flags, data), "mount(2)"});
     check_syscall(::mount(source, target.c_str(), type, flags, data), call);
 }

@@ -150,9 +150,11 @@ Container spawn(ns::Set namespaces, ChildMain child_main) {
                      errors.write.get()};
     Stack stack;
     int flags = ns::clone_flags(namespaces);
-    explain::step({fmt::format("clone({}|SIGCHLD)", ns::flag_names(namespaces)),
-                   namespaces.size() ? ns::unshare_command(namespaces) : "(a plain fork)",
-                   "clone(2), namespaces(7)"});
+    bool plain = namespaces.size() == 0;
+    explain::step(
+        {plain ? "clone(SIGCHLD)" : fmt::format("clone({}|SIGCHLD)", ns::flag_names(namespaces)),
+         plain ? "(a plain fork: no new namespace)" : ns::unshare_command(namespaces),
+         "clone(2), namespaces(7)"});
     // clone(2): SIGCHLD makes it behave like fork() for wait(2);
     // CLONE_PIDFD (Linux 5.2) gives us a pidfd to poll(2) for the child's end.
     int pidfd = -1;

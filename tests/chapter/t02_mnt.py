@@ -53,6 +53,19 @@ def kernel_filesystems(chapter):
     h.expect_equal(mounts.get("/tmp", ("", ""))[1], "tmpfs", "filesystem on /tmp")
 
 
+@h.check("a rootfs without /proc: one line naming it, exit status 125, nothing created", FROM)
+def rootfs_without_proc(chapter):
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(f"{d}/bin")
+        os.symlink("busybox", f"{d}/bin/sh")
+        result = h.run(chapter, "true", rootfs=d)
+        h.expect_equal(result.returncode, 125, "exit status")
+        h.expect_equal(result.stderr.count("\n"), 1, f"lines of error message ({result.stderr!r})")
+        h.expect("has no directory" in result.stderr and "/proc" in result.stderr,
+                 f"the message does not name the missing /proc: {result.stderr.strip()}")
+        h.expect_equal(sorted(os.listdir(d)), ["bin"], "what the rootfs holds afterwards")
+
+
 def snapshot(tree):
     """Every path under `tree` with its type, size and mtime."""
     entries = []
