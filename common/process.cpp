@@ -60,24 +60,27 @@ void report_to_parent(const std::string& message) {
     }
 }
 
+// Blocks until the parent's "go" byte. False if the parent died first (EOF).
+bool wait_for_go(int go_read) {
+    char go = 0;
+    ssize_t n;
+    do n = ::read(go_read, &go, 1);
+    while (n < 0 && errno == EINTR);
+    ::close(go_read);
+    return n == 1;
+}
+
 int child_trampoline(void* arg) {
     auto& ctx = *static_cast<ChildContext*>(arg);
-    // prctl(2) PR_SET_PDEATHSIG: if the runtime dies (even by SIGKILL), the
-    // kernel kills us too. No container outlives the runtime that made it.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::close(ctx.go_write);
     ::close(ctx.errors_read);
     g_error_fd = ctx.errors_write;
-
-    // Wait for the parent's "go". EOF means the parent died before it.
-    char go = 0;
-    ssize_t n;
-    do n = ::read(ctx.go_read, &go, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(125);
-    ::close(ctx.go_read);
-
     try {
+        // prctl(2) PR_SET_PDEATHSIG: if the runtime dies, even by SIGKILL,
+        // the kernel kills this process too, so the container's first
+        // process never outlives the runtime (its children may, until 05-pid).
+        check_syscall(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+        if (!wait_for_go(ctx.go_read)) ::_exit(125);
         ::_exit((*ctx.main)());
     } catch (const std::exception& e) {
         report_to_parent(error::describe(e));
@@ -247,6 +250,8 @@ int Container::wait() {
         if (info.ssi_code == SI_KERNEL) continue;
         explain::step({fmt::format("kill({}, {})", pid_, sigabbrev_np(signo)),
                        fmt::format("kill -{} {}", sigabbrev_np(signo), pid_), "kill(2)"});
+        // kill(2) can only fail with ESRCH here (the container just ended):
+        // the pidfd reports that on the next turn.
         ::kill(pid_, signo);
         if (is_stop_signal(signo) && kill_at == Clock::time_point::max())
             kill_at = Clock::now() + kStopGrace;
@@ -266,7 +271,8 @@ void exec(const std::vector<std::string>& command) {
     for (const std::string& word : command)
         shell += (shell.empty() ? "" : " ") + explain::shell_quote(word);
     explain::step({fmt::format("execvp(\"{}\")", command.at(0)), "exec " + shell, "execve(2)"});
-    ::sigprocmask(SIG_SETMASK, &g_mask_before_spawn, nullptr);
+    check_syscall(::sigprocmask(SIG_SETMASK, &g_mask_before_spawn, nullptr),
+                  "sigprocmask(SIG_SETMASK)");
     ::execvp(argv[0], argv.data());
     int err = errno;
     report_to_parent(fmt::format("execvp(\"{}\"): {}", command.at(0), std::strerror(err)));

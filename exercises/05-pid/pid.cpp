@@ -30,7 +30,7 @@ int reap_children(pid_t command_pid) {
 
 int run_init(const std::vector<std::string>& command) {
     // The name ps(1) shows for us (prctl(2) PR_SET_NAME).
-    ::prctl(PR_SET_NAME, "init");
+    check_syscall(::prctl(PR_SET_NAME, "init"), "prctl(PR_SET_NAME, \"init\")");
     // Signals arrive one at a time through sigwaitinfo(2): no handlers, no
     // races. SIGCHLD says "a child ended"; the others are for the command.
     std::vector<int> waited = process::forwarded_signals();
@@ -57,6 +57,7 @@ int run_init(const std::vector<std::string>& command) {
         }
         // A terminal's ^C already reached the command (same process group):
         // pass on only what a process sent with kill(2).
+        // (ESRCH, if the command just ended, is fine: SIGCHLD follows.)
         if (info.si_code != SI_KERNEL) ::kill(command_pid, info.si_signo);
     }
 }
