@@ -48,8 +48,10 @@ void add_options(CLI::App& app, const Chapter& chapter, Options& o, std::string&
                      "zombies and passes signals on: see what goes wrong.");
     }
     app.add_option("command", o.command,
-                   "The command to run in the container, after `--` (default: /bin/sh).")
-        ->type_name("-- CMD [ARGS...]");
+                   fmt::format("The command to run in the container and its arguments, after "
+                               "`--`\n(default: /bin/sh). Example: {} -- ps -ef",
+                               chapter.name))
+        ->type_name("");
 }
 
 void validate_rootfs(const fs::path& rootfs) {
