@@ -38,8 +38,9 @@ TEST_CASE("check_negative_errno handles libseccomp's -errno returns") {
 TEST_CASE("describe adds a hint where the likely cause is known") {
     CHECK(error::describe(error::syscall_error(EPERM, "mount(\"proc\", \"/proc\")"))
               .find("hint: are you root?") != std::string::npos);
-    CHECK(error::describe(error::syscall_error(EINVAL, "pivot_root(\".\", \".\")"))
-              .find("private") != std::string::npos);
+    CHECK(
+        error::describe(error::syscall_error(EINVAL, "pivot_root(\".\", \".\")")).find("private") !=
+        std::string::npos);
     CHECK(error::describe(std::runtime_error("plain")) == "plain");
 }
 
@@ -132,8 +133,8 @@ TEST_CASE("the command line: defaults, options, bad input") {
     CHECK(generated.options.hostname.rfind("unshared-", 0) == 0);
 
     CHECK(parse({"03-uts", "--rootfs", "/nonexistent"}, uts_chapter).exit == 2);
-    CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", std::string(65, 'x')},
-                uts_chapter).exit == 2);
+    CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", std::string(65, 'x')}, uts_chapter)
+              .exit == 2);
     CHECK(parse({"01-chroot", "--rootfs", rootfs.dir, "--hostname", "x"}, chroot_chapter).exit ==
           2);  // 01 has no --hostname
     CHECK(parse({"01-chroot", "--bogus"}, chroot_chapter).exit == 2);
