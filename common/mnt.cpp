@@ -46,6 +46,7 @@ std::string mount_options(unsigned long flags, const char* data) {
     if (flags & MS_NOSUID) add("nosuid");
     if (flags & MS_NODEV) add("nodev");
     if (flags & MS_NOEXEC) add("noexec");
+    if (flags & MS_STRICTATIME) add("strictatime");
     if (data != nullptr && *data != '\0') add(data);
     return options.empty() ? "" : " -o " + options;
 }

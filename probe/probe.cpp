@@ -10,11 +10,12 @@
 //   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare)
 //   probe exists PATH            probe orphans N
 //   probe shm-create KEY         probe mq-create NAME
-//   probe attack chroot-escape PATH | hostname NAME | shm-read KEY | kill PID | see-proc PID
+//   probe attack chroot-escape PATH | hostname NAME | shm-read KEY | kill PID
+//   probe attack see-proc PID | join-uts PID
 //
-// Called as `ipcs` (the rootfs links /bin/ipcs to it, since Debian's static
-// busybox has no ipcs applet) it lists the shared memory segments the way
-// util-linux ipcs -m does.
+// Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
+// static busybox has no ipcs applet) it lists the shared memory segments the
+// way util-linux `ipcs -m` does, and nothing else.
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -289,7 +290,12 @@ int mq_create(const Args& args) {
 
 // Lists System V shared memory segments through shmctl(2) SHM_INFO and
 // SHM_STAT, as ipcs(1) does: it needs no /proc, which chapter 01 lacks.
-int ipcs(const Args&) {
+int ipcs(const Args& args) {
+    if (!args.empty() && !(args.size() == 1 && args[0] == "-m")) {
+        std::fprintf(stderr,
+                     "ipcs: this rootfs's ipcs (the probe) only lists shared memory: ipcs -m\n");
+        return 2;
+    }
     std::printf("\n------ Shared Memory Segments --------\n");
     std::printf("%-10s %-10s %-10s %-10s %-10s %-10s\n", "key", "shmid", "owner", "perms", "bytes",
                 "nattch");
@@ -390,31 +396,62 @@ int kill_attack(const Args& args) {
     return report("kill", err == 0, "kill=" + errno_name(err));
 }
 
-// Looks for a host process in /proc. Without /proc (chapter 01 mounts none),
-// root simply mounts one, which is the point: nothing stops it.
-int see_proc(const Args& args) {
-    std::string target = "/proc/" + arg(args, 0);
-    struct stat st {};
-    bool mounted = false;
-    if (stat("/proc/self", &st) != 0) {
-        if (mount("proc", "/proc", "proc", 0, nullptr) != 0)
-            return report("see-proc", false, "mount=" + errno_name(errno));
-        mounted = true;
+// /proc, for the attacks that look there. Chapter 01 mounts none, so root
+// simply mounts one, which is the point: nothing stops it. Unmounted again
+// when the attack is done.
+class ProcView {
+  public:
+    ProcView() {
+        struct stat st {};
+        if (stat("/proc/self", &st) == 0) return;
+        error_ = mount("proc", "/proc", "proc", 0, nullptr) == 0 ? 0 : errno;
+        mounted_ = error_ == 0;
     }
+    ~ProcView() {
+        if (mounted_) umount2("/proc", MNT_DETACH);
+    }
+    ProcView(const ProcView&) = delete;
+    ProcView& operator=(const ProcView&) = delete;
+    int error() const { return error_; }
+
+  private:
+    bool mounted_ = false;
+    int error_ = 0;
+};
+
+// Looks for a host process in /proc.
+int see_proc(const Args& args) {
+    ProcView proc;
+    if (proc.error() != 0) return report("see-proc", false, "mount=" + errno_name(proc.error()));
     int err = 0;
-    std::string cmdline = first_line(target + "/comm", &err);
-    if (mounted) umount2("/proc", MNT_DETACH);
+    std::string comm = first_line("/proc/" + arg(args, 0) + "/comm", &err);
     if (err != 0) return report("see-proc", false, "open=" + errno_name(err));
-    return report("see-proc", true, "comm=" + cmdline);
+    return report("see-proc", true, "comm=" + comm);
+}
+
+// Joins the UTS namespace of a host process through /proc/PID/ns/uts, as
+// `nsenter --uts` does, and reads the hostname there. A namespace of one's
+// own is no wall while the host's processes are in sight and root keeps
+// CAP_SYS_ADMIN. Only this probe process moves; it changes nothing.
+int join_uts(const Args& args) {
+    ProcView proc;
+    if (proc.error() != 0) return report("join-uts", false, "mount=" + errno_name(proc.error()));
+    std::string path = "/proc/" + arg(args, 0) + "/ns/uts";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return report("join-uts", false, "open=" + errno_name(errno));
+    int err = setns(fd, CLONE_NEWUTS) == 0 ? 0 : errno;
+    close(fd);
+    if (err != 0) return report("join-uts", false, "setns=" + errno_name(err));
+    utsname u{};
+    uname(&u);
+    return report("join-uts", true, std::string("hostname=") + u.nodename);
 }
 
 int attack(const Args& args) {
     static const std::map<std::string, std::function<int(const Args&)>> attacks{
-        {"chroot-escape", chroot_escape},
-        {"hostname", hostname_attack},
-        {"shm-read", shm_read},
-        {"kill", kill_attack},
-        {"see-proc", see_proc}};
+        {"chroot-escape", chroot_escape}, {"hostname", hostname_attack},
+        {"shm-read", shm_read},           {"kill", kill_attack},
+        {"see-proc", see_proc},           {"join-uts", join_uts}};
     auto found = attacks.find(arg(args, 0));
     if (found == attacks.end()) return usage();
     return found->second(Args(args.begin() + 1, args.end()));

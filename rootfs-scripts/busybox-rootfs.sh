@@ -3,10 +3,11 @@
 #
 # A root filesystem is just a directory tree with the programs and files a
 # command expects. This one is about 2 MB: one static busybox binary (from
-# Debian's busybox-static package) that is also ls, sh, ps, hostname, ipcs..
+# Debian's busybox-static package) that is also ls, sh, ps, hostname...
 # through links, the few files in /etc that tools read, and empty mount
 # points for /proc, /sys, /dev and /tmp. PROBE, if given, is copied to
-# /bin/probe (the tests ask it questions from inside the container).
+# /bin/probe (the tests ask it questions from inside the container) and
+# linked as /usr/bin/ipcs, an applet this busybox lacks.
 #
 # Offline and rootless: it uses the installed /bin/busybox when it is the
 # static one, else `apt-get download busybox-static` (Debian's archive only)

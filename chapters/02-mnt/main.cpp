@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         // 1. NEW IN THIS CHAPTER: the child gets its own copy of the mount table.
         process::Container container = process::spawn({ns::mount}, [&]() -> int {
             // 2. NEW IN THIS CHAPTER: private propagation, pivot_root, /proc /sys /dev /tmp.
-            //    (This replaces chapter 01's chroot::enter.)
+            //    (This replaces chapter 01's change_root::enter.)
             mnt::enter_root(opt.rootfs);
             // 3. Become the command.
             process::exec(opt.command);

@@ -58,6 +58,12 @@ def see_host_process(chapter):
         return answer.get("result") == "success" and answer.get("comm") == "sleep"
 
 
+def join_host_namespace(chapter):
+    with h.sentinel() as victim:
+        answer = h.probe(chapter, "attack", "join-uts", str(victim.pid))
+        return answer.get("result") == "success" and answer.get("hostname") == h.host_hostname()
+
+
 # (name, what the attacker tries, how, the chapter whose mechanism stops it)
 ATTACKS = [
     ("chroot escape", "read a host file by walking `..` out of a nested chroot",
@@ -67,6 +73,8 @@ ATTACKS = [
     ("signal host process", "kill(2) a process of the host", signal_host_process, "05-pid"),
     ("see host process", "find a host process in /proc (mounting it if needed)",
      see_host_process, "05-pid"),
+    ("join host namespace", "setns(2) into a host process's UTS namespace via /proc/PID/ns, "
+     "as `nsenter --uts` does", join_host_namespace, "05-pid"),
 ]
 
 
