@@ -15,10 +15,8 @@ void enter(const std::filesystem::path& rootfs) {
     explain::step({fmt::format("chroot(\"{}\")", rootfs.string()),
                    "chroot " + explain::shell_quote(rootfs.string()), "chroot(2)"});
     // EXERCISE 01-chroot: make the rootfs the process's root directory and move into it.
-    // HINT: chroot(2) does not change the current directory: chdir(2) into the rootfs first.
-    // HINT: after chroot("."), chdir("/") puts you at the top of the new tree.
     // QUESTION: why is a process whose working directory stays outside its new root a problem?
-    // YOUR CODE HERE, then check it: sudo exercises/check 01-chroot
+    // YOUR CODE HERE; then check it, as root: exercises/check 01-chroot
     throw error::NotImplemented("make the rootfs the process's root directory and move into it.");
     // END EXERCISE
 }

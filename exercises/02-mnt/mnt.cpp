@@ -141,11 +141,8 @@ void pivot_into(const fs::path& rootfs) {
     explain::step({"pivot_root(\".\", \".\")", "pivot_root . .", "pivot_root(2)"});
     explain::step({"umount2(\".\", MNT_DETACH)", "umount -l .", "umount2(2)"});
     // EXERCISE 02-mnt: make the rootfs (the current directory) the root mount; detach the old.
-    // HINT: pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root, new_root, put_old).
-    // HINT: pivot_root(".", ".") stacks the old root on top of the new one, at ".";
-    //   umount2(".", MNT_DETACH) then takes it away. No put_old directory is needed.
     // QUESTION: after this, why can't the chroot escape of chapter 01 reach the host any more?
-    // YOUR CODE HERE, then check it: sudo exercises/check 02-mnt
+    // YOUR CODE HERE; then check it, as root: exercises/check 02-mnt
     throw error::NotImplemented("make the rootfs (the current directory) the root mount; detach the old.");
     // END EXERCISE
     check_syscall(::chdir("/"), "chdir(\"/\")");

@@ -39,10 +39,8 @@ void set_hostname(const std::string& hostname) {
     explain::step({fmt::format("sethostname(\"{}\")", hostname),
                    "hostname " + explain::shell_quote(hostname), "sethostname(2)"});
     // EXERCISE 03-uts: give the container its own hostname.
-    // HINT: sethostname(2) takes a pointer and a length; the name needs no terminating NUL.
-    // HINT: only the container's copy changes because the child was cloned with CLONE_NEWUTS.
     // QUESTION: what would the host's `hostname` print if CLONE_NEWUTS were missing?
-    // YOUR CODE HERE, then check it: sudo exercises/check 03-uts
+    // YOUR CODE HERE; then check it, as root: exercises/check 03-uts
     throw error::NotImplemented("give the container its own hostname.");
     // END EXERCISE
 }

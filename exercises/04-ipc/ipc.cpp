@@ -15,11 +15,8 @@ void mount_mqueue(const std::filesystem::path& target) {
     explain::step(
         {fmt::format("mkdir(\"{}\")", target.string()), "mkdir " + target.string(), "mkdir(2)"});
     // EXERCISE 04-ipc: mount the IPC namespace's own message queue filesystem at `target`.
-    // HINT: `target` does not exist yet in the container's tmpfs /dev: mkdir(2) it first.
-    // HINT: the filesystem type is "mqueue" (mq_overview(7)); mnt::mount does the rest.
-    // HINT: nosuid, nodev and noexec are good manners for a filesystem of no programs.
     // QUESTION: would a queue made on the host with mq_open("/jobs") show up in there? Why?
-    // YOUR CODE HERE, then check it: sudo exercises/check 04-ipc
+    // YOUR CODE HERE; then check it, as root: exercises/check 04-ipc
     throw error::NotImplemented("mount the IPC namespace's own message queue filesystem at `target`.");
     // END EXERCISE
 }

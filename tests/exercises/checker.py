@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""checker.py: runs one exercise's checks on a learner's build, in the lab.
+
+    tests/lab python3 tests/exercises/checker.py NN-name [--results FILE]
+
+exercises/check builds the learner's file, then calls this with UNSHARED_BIN
+and UNSHARED_ROOTFS pointing at that build. The checks of an exercise are in
+tests/exercises/checks/NN-name.py. The chapter tests prove that the solution
+in common/ works; these are written for a learner instead:
+
+  - each one exists because a wrong solution needs it: the mutants in
+    tests/exercises/mutants/NN-name/ are plausible half-understandings of
+    the lesson, and `ctest -R exercise.mutants` fails if one of them passes
+    every check, or if a check catches none of them;
+  - a failure says what was seen, what was expected, and asks about the idea
+    of the lesson to revisit. It never prints a Python repr;
+  - every run of the learner's build is watched from the lab, which stands
+    for the host: its mount table, hostname, IPC objects and processes are
+    compared before and after, and a run that changed them fails, saying what
+    changed. A container must leave its host as it found it.
+
+Exit status: 0 every check passes, 1 some fail, 2 bad usage, 77 not root.
+"""
+
+import ctypes
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness as h  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BIN, ROOTFS = h.BIN.absolute(), h.ROOTFS.absolute()
+CHAPTER = None  # the exercise's chapter, set by main() before the checks load
+
+
+class Wrong(Exception):
+    """What the learner's build did wrong, in plain sentences: what was seen,
+    what was expected. `ask` overrides the check's question."""
+
+    def __init__(self, message, ask=None):
+        super().__init__(message)
+        self.ask = ask
+
+
+# --- the checks ------------------------------------------------------------------
+
+class Check:
+    def __init__(self, description, ask, fn):
+        self.description, self.ask, self.fn = description, ask, fn
+
+
+CHECKS = []
+# The question for a run that damaged the lab; a check module may set its own
+# DAMAGE_ASK.
+DAMAGE_ASK = "What did your code change outside the container, and in which namespace?"
+
+
+def check(description, ask):
+    """Registers a check: `description` is what a learner should see when it
+    works; `ask` the question to ask when it does not."""
+    def register(fn):
+        CHECKS.append(Check(description, ask, fn))
+        return fn
+    return register
+
+
+# --- words, not reprs -------------------------------------------------------------
+
+def words(items, most=12):
+    """'bin dev etc' for a list, cut after `most` items; '(nothing)' if empty."""
+    items = list(items)
+    if not items:
+        return "(nothing)"
+    shown = " ".join(str(i) for i in items[:most])
+    return shown + (f" ... ({len(items)} in all)" if len(items) > most else "")
+
+
+def printed(text):
+    """What a command printed, for a sentence: its first line, or 'nothing'."""
+    lines = text.strip().splitlines()
+    if not lines:
+        return "nothing"
+    return lines[0] + (f" (and {len(lines) - 1} more lines)" if len(lines) > 1 else "")
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+# --- the lab's state: what a run must not change ------------------------------------
+
+MQUEUE_VIEW = None  # an mqueue mount of the lab's IPC namespace, made by main()
+
+
+def _mounts():
+    """The lab's mounts as (mount point, type, source, options, propagation)."""
+    mounts = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            fields, more = left.split(), right.split()
+            # Optional fields: "shared:3 master:1"; keep the kinds, not the numbers.
+            propagation = ",".join(sorted(o.split(":")[0] for o in fields[6:])) or "private"
+            mounts.append((fields[4], more[0], more[1], fields[5], propagation))
+    return mounts
+
+
+def _sysv_ipc():
+    """The lab's System V IPC objects (/proc/sysvipc shows the reader's IPC namespace)."""
+    objects = set()
+    for kind in ("shm", "sem", "msg"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            key, ident = line.split()[:2]
+            objects.add(f"{kind} 0x{int(key) & 0xffffffff:08x} (id {ident})")
+    return objects
+
+
+def _processes():
+    """Our live descendants (pid -> name). The checker is a child subreaper,
+    so what a run leaves behind is re-parented to it and shows here."""
+    found = {}
+    for pid in h.descendants_of(os.getpid()):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2] != "Z":
+            found[pid] = stat[stat.index("(") + 1:stat.rindex(")")]
+    return found
+
+
+def lab_state():
+    uname = os.uname()
+    return {
+        "mounts": Counter(_mounts()),
+        "names": (uname.nodename, _domainname()),
+        "ipc": _sysv_ipc(),
+        "mqueues": set(os.listdir(MQUEUE_VIEW)) if MQUEUE_VIEW else set(),
+        "processes": _processes(),
+    }
+
+
+def _domainname():
+    return Path("/proc/sys/kernel/domainname").read_text().strip()
+
+
+def _reap_orphans():
+    """Reaps the zombies re-parented to us (orphans of the runs that ended)."""
+    for pid in h.descendants_of(os.getpid()):
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] == "Z":
+                os.waitpid(pid, os.WNOHANG)
+        except (OSError, ChildProcessError):
+            pass
+
+
+def _mount_list(mounts):
+    points = sorted({m[0] for m in mounts})
+    return words(points, 6)
+
+
+def changes(before, after):
+    """Sentences saying how the lab changed between two states; [] if it did not."""
+    said = []
+    lost = before["mounts"] - after["mounts"]
+    gained = after["mounts"] - before["mounts"]
+    changed = {m[0] for m in lost} & {m[0] for m in gained}
+    lost = [m for m in lost.elements() if m[0] not in changed]
+    gained = [m for m in gained.elements() if m[0] not in changed]
+    if lost:
+        said.append(f"the lab lost {plural(len(lost), 'mount')}: {_mount_list(lost)}")
+    if gained:
+        said.append(f"the lab gained {plural(len(gained), 'mount')}: {_mount_list(gained)}")
+    for point in sorted(changed):
+        old = [m for m in before["mounts"] if m[0] == point][0]
+        new = [m for m in after["mounts"] if m[0] == point][0]
+        what = [f"{kind} {a} became {b}" for kind, a, b in
+                zip(("type", "source", "options", "propagation"), old[1:], new[1:]) if a != b]
+        said.append(f"the lab's mount on {point} changed: {', '.join(what)}")
+    if before["names"][0] != after["names"][0]:
+        said.append(f"the lab's hostname changed from {before['names'][0]} to {after['names'][0]}")
+    if before["names"][1] != after["names"][1]:
+        said.append(f"the lab's domain name changed from {before['names'][1]} "
+                    f"to {after['names'][1]}")
+    for kind, label in (("ipc", "System V IPC objects"), ("mqueues", "POSIX message queues")):
+        if after[kind] - before[kind]:
+            said.append(f"new {label} appeared in the lab: {words(sorted(after[kind] - before[kind]))}")
+        if before[kind] - after[kind]:
+            said.append(f"{label} of the lab vanished: {words(sorted(before[kind] - after[kind]))}")
+    left = {p: n for p, n in after["processes"].items() if p not in before["processes"]}
+    if left:
+        said.append(f"{plural(len(left), 'process')} of the container outlived it: "
+                    + words(f"{n} (pid {p})" for p, n in sorted(left.items())))
+    return said
+
+
+def _settle(before):
+    """Gives what a run left behind a moment to end (an init's last orphans),
+    reaps the orphans re-parented to us, and returns the lab's state."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        _reap_orphans()
+        after = lab_state()
+        extra = set(after["processes"]) - set(before["processes"])
+        if not extra or time.monotonic() > deadline:
+            return after
+        time.sleep(0.05)
+
+
+def _clean_up_processes(before, after):
+    for pid in set(after["processes"]) - set(before["processes"]):
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    time.sleep(0.05)
+    _reap_orphans()
+
+
+def guard(before, during):
+    """Fails if the lab changed since `before`; `during` names what ran."""
+    after = _settle(before)
+    said = changes(before, after)
+    _clean_up_processes(before, after)
+    if said:
+        raise Wrong(f"after {during}, {'; '.join(said)}. A container must leave its host "
+                    "(here the lab) as it found it.", ask=DAMAGE_ASK)
+
+
+# --- running the learner's build ------------------------------------------------------
+
+def shown(command, options=()):
+    """How a learner would type the run: `03-uts --hostname web1 -- hostname`."""
+    return "`" + shlex.join([CHAPTER, *options, *(["--", *command] if command else [])]) + "`"
+
+
+def run(*command, options=(), timeout=10, cwd=None, rootfs=None):
+    """Runs the learner's chapter on `command` and returns the CompletedProcess;
+    fails (Wrong) if it hangs or if the lab changed."""
+    argv = [str(BIN / CHAPTER), *options, "--rootfs", str(rootfs or ROOTFS), "--", *command]
+    before = lab_state()
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        raise Wrong(f"{shown(command, options)} was still running after {timeout} s "
+                    "(the checker killed it)") from None
+    finally:
+        guard(before, shown(command, options))
+
+
+def why_it_failed(result, command, options=()):
+    """A sentence for a run that exited non-zero, naming the likely reason."""
+    said = result.stderr.strip() or result.stdout.strip()
+    said = said.splitlines()[0] if said else "nothing"
+    run_as = shown(command, options)
+    if "not implemented yet" in said:
+        raise Wrong(f"{run_as} stopped at the stub (\"not implemented yet\"). Write your code "
+                    "between // EXERCISE and // END EXERCISE, in place of the throw.", ask="")
+    if result.returncode == 125:
+        return f"the container of {run_as} could not be set up (exit status 125); it said: {said}"
+    if result.returncode in (126, 127):
+        return (f"the container of {run_as} was set up, but the command could not run "
+                f"(exit status {result.returncode}); it said: {said}")
+    return f"{run_as} exited with status {result.returncode}; it said: {said}"
+
+
+def run_started(*command, **kw):
+    """Like run, but the container must have started the command (its own
+    exit status may be anything below 125)."""
+    result = run(*command, **kw)
+    if result.returncode >= 125:
+        raise Wrong(why_it_failed(result, command, kw.get("options", ())))
+    return result
+
+
+def run_ok(*command, **kw):
+    """Like run, but the run must succeed (exit status 0)."""
+    result = run(*command, **kw)
+    if result.returncode != 0:
+        raise Wrong(why_it_failed(result, command, kw.get("options", ())))
+    return result
+
+
+def probe(*question, **kw):
+    """Asks the probe inside; returns its key=value answers as a dict."""
+    return dict(re.findall(r"(\w+)=(\S*)", run_ok("/bin/probe", *question, **kw).stdout))
+
+
+@contextmanager
+def host_directory(marker="host-working-directory"):
+    """A directory of the lab holding one file, `marker`: where a run starts."""
+    with tempfile.TemporaryDirectory(prefix="unshared-cwd.") as d:
+        Path(d, marker).write_text("this is the host's directory, outside the rootfs\n")
+        yield d
+
+
+# --- the runner -------------------------------------------------------------------------
+
+def _colour(code, text):
+    if sys.stdout.isatty() or os.environ.get("UNSHARED_COLOUR"):
+        return f"\033[{code}m{text}\033[0m"
+    return text
+
+
+def _indent(text, prefix="        "):
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _become_subreaper():
+    PR_SET_CHILD_SUBREAPER = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        sys.exit(f"checker: prctl(PR_SET_CHILD_SUBREAPER): errno {ctypes.get_errno()}")
+
+
+@contextmanager
+def _lab_mqueue_view():
+    """Mounts the lab's own mqueue filesystem, to see its POSIX queues."""
+    global MQUEUE_VIEW
+    with tempfile.TemporaryDirectory(prefix="unshared-lab-mqueue.") as d:
+        subprocess.run(["mount", "-t", "mqueue", "lab-mqueue", d], check=True)
+        MQUEUE_VIEW = d
+        try:
+            yield
+        finally:
+            MQUEUE_VIEW = None
+            subprocess.run(["umount", d], check=True)
+
+
+def load_checks(exercise):
+    """Loads checks/NN-name.py; its `from checker import ...` must find this
+    module, not a second copy of it, so that its checks land in CHECKS."""
+    global DAMAGE_ASK
+    import importlib.util
+    sys.modules.setdefault("checker", sys.modules[__name__])
+    path = HERE / "checks" / f"{exercise}.py"
+    spec = importlib.util.spec_from_file_location(f"checks_{exercise[:2]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    DAMAGE_ASK = getattr(module, "DAMAGE_ASK", DAMAGE_ASK)
+    return module
+
+
+def run_check(c):
+    """Runs one check; returns (passed, message, crashed)."""
+    before = lab_state()
+    try:
+        c.fn()
+        guard(before, "this check's runs")
+        return True, "", False
+    except Wrong as e:
+        try:  # a check that failed early must not leave processes to the next
+            _clean_up_processes(before, _settle(before))
+        except Exception:
+            pass
+        ask = c.ask if e.ask is None else e.ask
+        return False, _wrap(str(e)) + (f"\n{_wrap('Ask yourself: ' + ask)}" if ask else ""), False
+    except Exception:  # a bug in the check, not in the learner's code
+        return False, ("the check itself crashed (a bug in tests/exercises, not in your code):\n"
+                       + traceback.format_exc(limit=3).strip()), True
+
+
+def _wrap(text, width=92):
+    return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def main():
+    global CHAPTER
+    args = sys.argv[1:]
+    results_file = None
+    if "--results" in args:
+        i = args.index("--results")
+        results_file = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1 or not (HERE / "checks" / f"{args[0]}.py").exists():
+        print("usage: checker.py NN-name [--results FILE]", file=sys.stderr)
+        sys.exit(2)
+    if os.geteuid() != 0:
+        print("SKIP: the checks create namespaces and mounts: run them as root")
+        sys.exit(h.SKIP)
+    CHAPTER = args[0]
+    if not (BIN / CHAPTER).exists():
+        print(f"checker: no {CHAPTER} in {BIN}: build it first", file=sys.stderr)
+        sys.exit(2)
+    load_checks(CHAPTER)
+    _become_subreaper()
+    results = []
+    with _lab_mqueue_view():
+        for c in CHECKS:
+            passed, message, crashed = run_check(c)
+            results.append({"check": c.description, "passed": passed, "message": message,
+                            "crashed": crashed})
+            if passed:
+                print(_colour("32", "  ok    ") + c.description, flush=True)
+            else:
+                print(_colour("31", "  FAIL  ") + c.description + "\n" + _indent(message),
+                      flush=True)
+    passed = sum(r["passed"] for r in results)
+    if results_file:
+        Path(results_file).write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\n{passed} of {len(results)} checks pass (the untouched stub passes none).")
+    sys.exit(0 if passed == len(results) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""mutants.py: proves that each exercise's checker tells right from wrong.
+
+    mutants.py --build-dir DIR [NN-name ...]      (ctest exercise.mutants)
+
+A mutant is a plausible wrong solution: the body of an exercise region, as a
+learner who half-understood the lesson would write it. It lives in
+tests/exercises/mutants/NN-name/NAME.cpp; its first line is a comment saying
+which misunderstanding it stands for, the rest replaces what is between
+`// EXERCISE` and `// END EXERCISE` in the solution (so a mutant survives
+changes to the code around the region). For each exercise that has checks
+(tests/exercises/checks/NN-name.py), this runs exercises/check on:
+
+  - the untouched stub, which must fail every check;
+  - the solution in common/, which must pass every check;
+  - every mutant, each of which must compile and fail at least one check;
+
+and then requires that every check catches at least one mutant: a check no
+wrong solution needs does not belong in the checker.
+
+All the variants of all the exercises share one build folder, so each one
+recompiles only the swapped file (and relinks one chapter).
+"""
+import argparse
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent.parent
+HERE = Path(__file__).resolve().parent
+CHECK = TOP / "exercises" / "check"
+
+
+def load_generate():
+    loader = importlib.machinery.SourceFileLoader("generate", str(TOP / "exercises" / "generate"))
+    spec = importlib.util.spec_from_loader("generate", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+generate = load_generate()
+
+
+class Mutant:
+    def __init__(self, path):
+        lines = path.read_text().splitlines()
+        if not lines or not lines[0].startswith("// "):
+            sys.exit(f"{path}: the first line must be a comment naming the misunderstanding")
+        self.name, self.why, self.body = path.stem, lines[0][3:].strip(), lines[1:]
+
+
+def splice(solution, exercise, body):
+    """The solution's text with the region of `exercise` holding `body` instead."""
+    out, inside, indent = [], False, ""
+    for line in solution.splitlines(keepends=True):
+        start = generate.START.match(line)
+        if start and start.group(2) == exercise:
+            inside, indent, in_notes = True, start.group(1), True
+            out.append(line)
+        elif inside and generate.END.match(line):
+            out += [indent + b + "\n" if b.strip() else "\n" for b in body]
+            out.append(line)
+            inside = False
+        elif inside and in_notes and (generate.NOTE.match(line) or generate.MORE.match(line)):
+            out.append(line)
+        elif inside:
+            in_notes = False
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def check(chapter, file, build, results):
+    """Runs exercises/check on `file`; returns (status, output, per-check results)."""
+    results.unlink(missing_ok=True)
+    command = [sys.executable, str(CHECK), chapter, "--file", str(file), "--build-dir", str(build),
+               "--results", str(results)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    outcome = json.loads(results.read_text()) if results.exists() else None
+    return done.returncode, done.stdout + done.stderr, outcome
+
+
+def indented(text):
+    return "".join("      | " + line + "\n" for line in text.rstrip().splitlines())
+
+
+def prove(exercise, build, scratch):
+    """Runs every variant of one exercise; returns the list of problems found."""
+    chapter, file = exercise.name, exercise.source.name
+    checks = generate.checks_of(chapter)
+    mutants = [Mutant(p) for p in generate.mutants_of(chapter)]
+    solution = exercise.source.read_text()
+    variants = [("the untouched stub", None, exercise.skeleton),
+                ("the solution", None, solution)]
+    variants += [(m.name, m, splice(solution, chapter, m.body)) for m in mutants]
+    problems, caught_by = [], {c: [] for c in checks}
+    print(f"{chapter}: {len(checks)} checks, {len(mutants)} mutants", flush=True)
+    for label, mutant, text in variants:
+        path = scratch / chapter / label.replace(" ", "-") / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        started = time.monotonic()
+        status, output, outcome = check(chapter, path, build, scratch / "results.json")
+        took = f"{time.monotonic() - started:4.0f} s"
+        if outcome is None:
+            problems.append(f"{chapter}: {label} did not build or run (exit status {status})")
+            print(f"  ERROR  {label} ({took}): did not build or run\n{indented(output)}")
+            continue
+        failed = [r["check"] for r in outcome if not r["passed"]]
+        crashed = [r["check"] for r in outcome if r.get("crashed")]
+        if crashed:
+            problems.append(f"{chapter}: with {label}, a check crashed: {'; '.join(crashed)}")
+        if mutant is not None:
+            for c in failed:
+                caught_by.setdefault(c, []).append(mutant.name)
+        if label == "the untouched stub":
+            ok, verdict = len(failed) == len(outcome), f"fails {len(failed)} of {len(outcome)}"
+        elif label == "the solution":
+            ok, verdict = not failed, f"passes {len(outcome) - len(failed)} of {len(outcome)}"
+        else:
+            ok = bool(failed)
+            verdict = ("caught by: " + "; ".join(failed)) if failed else "passes every check"
+        print(f"  {'ok    ' if ok else 'WRONG '} {label} ({took}): {verdict}", flush=True)
+        if mutant is not None:
+            print(f"           ({mutant.why})")
+        if not ok:
+            problems.append(f"{chapter}: {label} {verdict}")
+        if not ok or crashed:
+            print(indented(output))
+    for c, names in caught_by.items():
+        if not names:
+            problems.append(f"{chapter}: the check '{c}' catches no mutant: which wrong "
+                            "solution needs it?")
+            print(f"  WRONG  the check '{c}' catches no mutant")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", type=Path, required=True)
+    parser.add_argument("exercises", nargs="*")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("SKIP: the checks create namespaces and mounts: run them as root")
+        sys.exit(77)
+    wanted = [e for e in generate.exercises() if generate.checks_of(e.name)
+              and (not args.exercises or e.name in args.exercises)]
+    started, problems = time.monotonic(), []
+    with tempfile.TemporaryDirectory(prefix="unshared-mutants.") as scratch:
+        for exercise in sorted(wanted, key=lambda e: e.name):
+            problems += prove(exercise, args.build_dir.absolute(), Path(scratch))
+    print(f"\n{len(wanted)} exercises in {time.monotonic() - started:.0f} s")
+    for p in problems:
+        print("  " + p)
+    print(f"{0 if problems else 1} passed, {1 if problems else 0} failed")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
