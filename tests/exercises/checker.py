@@ -265,6 +265,24 @@ def run(*command, options=(), timeout=10, cwd=None, rootfs=None):
         guard(before, shown(command, options))
 
 
+@contextmanager
+def started(*command, options=()):
+    """Starts the learner's chapter on `command` in the background and yields
+    its Popen; afterwards makes sure it has ended, and that the lab did not
+    change."""
+    argv = [str(BIN / CHAPTER), *options, "--rootfs", str(ROOTFS), "--", *command]
+    before = lab_state()
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+        guard(before, shown(command, options))
+
+
 def why_it_failed(result, command, options=()):
     """A sentence for a run that exited non-zero, naming the likely reason."""
     said = result.stderr.strip() or result.stdout.strip()

@@ -3,8 +3,7 @@ import signal
 import subprocess
 import time
 
-from checker import BIN, ROOTFS, Wrong, check, printed, probe, run, run_ok, words
-import checker
+from checker import Wrong, check, probe, run, run_ok, started, words
 import harness as h
 
 
@@ -62,26 +61,16 @@ def ends_with_command():
        ask="The kernel does not deliver SIGTERM to a PID 1 that has no handler for it, so it "
            "must pass it on: what does your init do with a signal that is not SIGCHLD (kill(2))?")
 def sigterm_forwarded():
-    argv = [str(BIN / checker.CHAPTER), "--rootfs", str(ROOTFS), "--", "sleep", "1000"]
-    before = checker.lab_state()
-    runtime = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
+    with started("sleep", "1000") as runtime:
         try:
             h.wait_for_descendant(runtime.pid, "sleep")
         except h.Failed:
-            runtime.kill()
-            raise Wrong("`05-pid -- sleep 1000` started no sleep within 10 s: "
-                        f"{printed(runtime.communicate()[1])}") from None
+            raise Wrong("`05-pid -- sleep 1000` started no sleep within 10 s") from None
         runtime.send_signal(signal.SIGTERM)
         try:
             status = runtime.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            runtime.kill()
             raise Wrong("the container was still running 10 s after SIGTERM") from None
-    finally:
-        runtime.wait()
-        checker.guard(before, "`05-pid -- sleep 1000` and a SIGTERM to it")
     if status != 143:
         how = " (the runtime's SIGKILL after 2 s: the command never got the SIGTERM)" \
             if status == 137 else ""
