@@ -46,10 +46,7 @@ int run_init(const process::Process& command) {
     for (int signo : waited) sigaddset(&set, signo);
     process::block_signals(waited);
 
-    explain::step(
-        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
-    pid_t command_pid = check_syscall(::fork(), "fork()");
-    if (command_pid == 0) process::exec(command);  // never returns
+    pid_t command_pid = process::start_command(command);
     // We stay alive without exec: let the runtime stop waiting for one.
     process::report_running();
 

@@ -346,6 +346,14 @@ void arm_death_signal() {
     if (::poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) ::_exit(125);
 }
 
+pid_t start_command(const Process& command) {
+    explain::step(
+        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
+    pid_t pid = check_syscall(::fork(), "fork()");
+    if (pid == 0) exec(command);  // never returns
+    return pid;
+}
+
 void report_running() {
     if (g_channel != nullptr) g_channel->close();
 }

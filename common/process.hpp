@@ -106,6 +106,11 @@ Container spawn(const Spawn& how, ChildMain child_main);
 // the error to the runtime and exits 127 (not found) or 126 (not executable).
 [[noreturn]] void exec(const Process& command);
 
+// In the container's init: starts `command` as a child of ours that execs
+// it (exec() above), and returns its pid. The command's set-up failures
+// reach the runtime as if the init had exec'd it itself.
+pid_t start_command(const Process& command);
+
 // In the child: set-up is over, the runtime may stop waiting for an exec.
 // A process that stays alive without exec (the init of 05-pid) calls it.
 void report_running();
