@@ -119,6 +119,10 @@ fd::Fd bind_onto_itself(const fs::path& rootfs) {
 
 // pivot_root(2) into `root` (already a mount point) and detach the old root.
 void pivot_into(const fd::Fd& root, const fs::path& rootfs) {
+    // EXERCISE 02-mnt: make the rootfs (the mount `root`) the root mount; detach the old one.
+    // HINT: pivot_root(2) works on the current directory's mount: how do you get there from an fd?
+    // HINT: pivot_root(2) has no glibc wrapper; read its NOTES on pivot_root(".", ".").
+    // QUESTION: after this, why can't the chroot escape of chapter 01 reach the host any more?
     explain::step({fmt::format("fchdir(fd of \"{}\")", rootfs.string()),
                    "cd " + explain::shell_quote(rootfs.string()), "fchdir(2)"});
     check_syscall(::fchdir(root.get()), fmt::format("fchdir(\"{}\")", rootfs.string()));
@@ -130,6 +134,7 @@ void pivot_into(const fd::Fd& root, const fs::path& rootfs) {
     check_syscall(::umount2(".", MNT_DETACH), "umount2(\".\", MNT_DETACH)");
     explain::step({"chdir(\"/\")", "cd /", "chdir(2)"});
     check_syscall(::chdir("/"), "chdir(\"/\")");
+    // END EXERCISE
 }
 
 void finish_options(spec::Spec& spec) {
