@@ -466,6 +466,18 @@ TEST_CASE("a shared resource outlives a SIGKILLed holder while a survivor holds 
     CHECK_FALSE(exists(bridge));
 }
 
+TEST_CASE("a SIGKILLed holder's journal does not keep a shared resource alive") {
+    TempState state;
+    std::string bridge = state.marker("bridge");
+    holder_that_dies(state, bridge);
+    {
+        host::Ledger last{state.path};
+        last.record_shared("test-marker", bridge);
+    }  // the last live holder ends before any replay: it undoes
+    CHECK_FALSE(exists(bridge));
+    CHECK(state.journals("runs").size() == 1);  // the dead run's, for the next replay
+}
+
 TEST_CASE("a shared resource whose holders were all SIGKILLed is undone by replay") {
     TempState state;
     std::string bridge = state.marker("bridge");
