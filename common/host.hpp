@@ -29,7 +29,8 @@
 // no pid compared: a pid can be reused by an unrelated process (the classic
 // stale-pidfile bug), a lock cannot outlive its holder. A pidfd would be as
 // safe but cannot be written into a file for the next run. The file name,
-// <pid>-<starttime>.journal (starttime: proc(5), /proc/self/stat field 22),
+// <pid>-<starttime>.journal (starttime: proc(5), /proc/self/stat field 22;
+// "-2" and so on before the suffix for a second Ledger in one process),
 // is only for people (`ps`) and uniqueness: the pair names one process for
 // the whole boot, so a new run never collides with a dead run's journal.
 // One caveat, by design: a child that fork(2)ed and has not exec'd yet shares
@@ -174,7 +175,8 @@ std::vector<Step> undo_kept(const std::filesystem::path& state_dir, std::string_
 // The journal's encoding of an arg: bytes outside [A-Za-z0-9/._:@+,=-] become
 // %XX, so any byte (space, newline, NUL, non-UTF-8) is safe on one line.
 std::string escape(std::string_view bytes);
-// Its inverse; nullopt for text escape() could not have produced.
+// Its inverse; nullopt for text that is not percent-encoded: a raw byte
+// outside that set, or a '%' without two hex digits after it.
 std::optional<std::string> unescape(std::string_view text);
 
 }  // namespace host
