@@ -1,14 +1,20 @@
 #include "cli.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "error.hpp"
 #include "explain.hpp"
-#include "uts.hpp"
+#include "inroot.hpp"
+#include "process.hpp"
+#include "say.hpp"
 
 #ifndef UNSHARED_DEFAULT_ROOTFS
 #define UNSHARED_DEFAULT_ROOTFS "rootfs"
@@ -19,68 +25,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has(const Chapter& chapter, Feature feature) {
-    return std::find(chapter.features.begin(), chapter.features.end(), feature) !=
-           chapter.features.end();
-}
-
-void add_options(CLI::App& app, const Chapter& chapter, Options& o, std::string& rootfs) {
+void add_common_options(CLI::App& app, const Chapter& chapter, spec::Spec& spec,
+                        std::string& rootfs) {
     app.add_option("--rootfs", rootfs,
                    "The directory that becomes the container's \"/\". It must hold /bin/sh.\n"
-                   "It is never modified.")
+                   "unshared writes nothing into it (the container itself may: see the lessons).")
         ->default_str(UNSHARED_DEFAULT_ROOTFS)
         ->type_name("DIR");
-    app.add_flag("--explain", o.explain,
+    app.add_flag("--explain", spec.explain,
                  "Print every step before it runs, with the shell command that does the same\n"
                  "and the man page to read (on stderr).");
-    if (has(chapter, Feature::hostname)) {
-        app.add_option("--hostname", o.hostname,
-                       "The container's hostname (default: a generated one, unshared-XXXX).")
-            ->type_name("NAME");
-        app.add_option("--domainname", o.domainname,
-                       "The container's NIS domain name, as `domainname` prints it.")
-            ->capture_default_str()
-            ->type_name("NAME");
-    }
-    if (has(chapter, Feature::init)) {
-        app.add_flag("--no-init", o.no_init,
-                     "Run the command as PID 1 itself, without the small init that reaps\n"
-                     "zombies and passes signals on: see what goes wrong.");
-    }
-    app.add_option("command", o.command,
+    app.add_option("-e,--env", spec.env,
+                   "Set a variable in the container's environment (repeatable). NAME alone\n"
+                   "takes its value from ours. The container starts with a clean environment.")
+        ->type_name("NAME=VALUE");
+    app.add_option("command", spec.command.argv,
                    fmt::format("The command to run in the container and its arguments, after "
                                "`--`\n(default: /bin/sh). Example: {} -- ps -ef",
                                chapter.name))
         ->type_name("");
 }
 
-void validate_rootfs(const fs::path& rootfs) {
+// An absolute, normal path for the user's --rootfs, or a UsageError.
+fs::path absolute_rootfs(const std::string& rootfs) {
+    if (rootfs.empty()) throw error::UsageError("--rootfs: the path is empty");
     std::error_code ec;
-    auto status = fs::status(rootfs, ec);
-    if (!fs::exists(status))
-        throw error::UsageError(fmt::format(
-            "--rootfs {}: no such directory (build one with rootfs-scripts/busybox-rootfs.sh DIR)",
-            rootfs.string()));
-    if (!fs::is_directory(status))
-        throw error::UsageError(fmt::format("--rootfs {}: not a directory", rootfs.string()));
-    // symlink_status: /bin/sh is often a link (to busybox, or /bin/dash)
-    // that only resolves correctly from inside the rootfs.
-    if (!fs::exists(fs::symlink_status(rootfs / "bin/sh", ec)))
+    fs::path absolute = fs::absolute(rootfs, ec);
+    if (ec)
+        throw error::UsageError(
+            fmt::format("--rootfs {}: a relative path, but the working directory is gone ({})",
+                        rootfs, ec.message()));
+    return absolute.lexically_normal();
+}
+
+void validate_rootfs(const fs::path& rootfs) {
+    int raw = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (raw < 0) {
+        int err = errno;
+        std::string why = err == ENOENT ? "no such directory (build one with "
+                                          "rootfs-scripts/busybox-rootfs.sh DIR)"
+                          : err == ENOTDIR
+                              ? "not a directory"
+                              : fmt::format("cannot be opened: {}", std::strerror(err));
+        throw error::UsageError(fmt::format("--rootfs {}: {}", rootfs.string(), why));
+    }
+    // /bin/sh is often a link (to busybox, or /bin/dash) that only resolves
+    // correctly from inside the rootfs: look it up as the container would.
+    if (!inroot::exists(fd::Fd{raw}, "/bin/sh"))
         throw error::UsageError(fmt::format(
             "--rootfs {}: there is no /bin/sh in it; is it a root filesystem?", rootfs.string()));
 }
 
-void validate(const Chapter& chapter, Options& o, const std::string& rootfs) {
-    o.rootfs = fs::absolute(rootfs).lexically_normal();
-    validate_rootfs(o.rootfs);
-    if (o.command.empty()) o.command = {"/bin/sh"};
-    if (has(chapter, Feature::hostname)) {
-        if (o.hostname.empty()) o.hostname = uts::generated_hostname();
-        if (auto why = uts::check_hostname(o.hostname); !why.empty())
-            throw error::UsageError("--hostname: " + why);
-        if (auto why = uts::check_hostname(o.domainname); !why.empty() && o.domainname != "(none)")
-            throw error::UsageError("--domainname: " + why);
-    }
+void finish(const Chapter& chapter, spec::Spec& spec, const std::string& rootfs) {
+    spec.program = chapter.name;
+    spec.rootfs = absolute_rootfs(rootfs);
+    validate_rootfs(spec.rootfs);
+    if (spec.command.argv.empty()) spec.command.argv = {"/bin/sh"};
+    spec.console = console::detect();
+    for (const Group& group : chapter.groups)
+        if (group.finish != nullptr) group.finish(spec);
+    if (std::string why = mnt::rootfs_problem(spec.rootfs, spec.mounts); !why.empty())
+        throw error::UsageError(fmt::format("--rootfs {}: {}", spec.rootfs.string(), why));
+    spec.command.env = process::clean_environment(spec.uts.hostname, spec.env);
 }
 
 }  // namespace
@@ -92,38 +98,41 @@ ParseResult parse(const Chapter& chapter, int argc, char** argv) {
     app.footer(
         "\nExit status: the command's own (128+N if signal N killed it); 2 for bad input;\n"
         "125 if the container could not be set up; 126/127 if the command could not run.");
-    add_options(app, chapter, result.options, rootfs);
+    add_common_options(app, chapter, result.spec, rootfs);
+    for (const Group& group : chapter.groups)
+        if (group.add != nullptr) group.add(app, result.spec);
     try {
         app.parse(argc, argv);
-        validate(chapter, result.options, rootfs);
+        finish(chapter, result.spec, rootfs);
     } catch (const CLI::CallForHelp&) {
-        fmt::print("{}", app.help());
+        say::write_best_effort(STDOUT_FILENO, app.help(), 1000);
         result.exit = 0;
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "{}: {} (see {} --help)\n", chapter.name, e.what(), chapter.name);
+        say::error(chapter.name, fmt::format("{} (see {} --help)", e.what(), chapter.name));
         result.exit = kExitUsage;
     } catch (const error::UsageError& e) {
-        fmt::print(stderr, "{}: {}\n", chapter.name, e.what());
+        say::error(chapter.name, e.what());
         result.exit = kExitUsage;
     }
     return result;
 }
 
 int run(const Chapter& chapter, int argc, char** argv,
-        const std::function<int(const Options&)>& body) {
-    ParseResult parsed = parse(chapter, argc, argv);
-    if (parsed.exit >= 0) return parsed.exit;
-    if (parsed.options.explain) explain::enable(chapter.name);
+        const std::function<int(const spec::Spec&)>& body) {
     try {
-        return body(parsed.options);
+        process::start_runtime();
+        ParseResult parsed = parse(chapter, argc, argv);
+        if (parsed.exit >= 0) return parsed.exit;
+        if (parsed.spec.explain) explain::enable(chapter.name);
+        return body(parsed.spec);
     } catch (const error::ContainerFailed& e) {
-        fmt::print(stderr, "{}: {}\n", chapter.name, e.what());
+        say::error(chapter.name, e.what());
         return e.exit_status();
     } catch (const error::UsageError& e) {
-        fmt::print(stderr, "{}: {}\n", chapter.name, e.what());
+        say::error(chapter.name, e.what());
         return kExitUsage;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}: {}\n", chapter.name, error::describe(e));
+        say::error(chapter.name, error::describe(e));
         return kExitSetupFailed;
     }
 }

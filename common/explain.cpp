@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include <cstdio>
+#include "say.hpp"
 
 namespace explain {
 namespace {
@@ -28,15 +28,13 @@ std::string format(std::string_view program_name, const Step& s) {
 }
 
 void step(const Step& s) {
-    if (!g_enabled) return;
-    // stderr is unbuffered, so lines from the parent and the cloned child
-    // come out in the order the steps happen.
-    fmt::print(stderr, "{}\n", format(g_program, s));
+    // One write(2) per line on unbuffered stderr, so lines from the runtime
+    // and from the container's child come out in the order the steps happen.
+    if (g_enabled) say::line(format(g_program, s));
 }
 
 void note(std::string_view text) {
-    if (!g_enabled) return;
-    fmt::print(stderr, "[{}] # {}\n", g_program, text);
+    if (g_enabled) say::line(fmt::format("[{}] # {}", g_program, text));
 }
 
 std::string shell_quote(std::string_view word) {

@@ -7,14 +7,18 @@
 // host's segments are invisible inside, and the container's vanish with it.
 #pragma once
 
-#include <filesystem>
+#include "mnt.hpp"
+#include "options.hpp"
 
 namespace ipc {
 
-// Mounts the IPC namespace's own POSIX message queue filesystem
-// (mq_overview(7)) at `target`, usually /dev/mqueue. It shows the queues of
-// the namespace of the process that mounts it, so it must be mounted from
-// inside the new IPC namespace.
-void mount_mqueue(const std::filesystem::path& target);
+// The row for the IPC namespace's own POSIX message queue filesystem
+// (mq_overview(7)) at /dev/mqueue. It shows the queues of the namespace of
+// the process that mounts it, so it is mounted from inside the new IPC
+// namespace (the container's child mounts every row of the table).
+mnt::Mount mqueue_mount();
+
+// The option group: no option, it adds mqueue_mount() to spec.mounts.
+extern const cli::Group options;
 
 }  // namespace ipc

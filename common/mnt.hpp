@@ -3,9 +3,14 @@
 // chroot(2) only moves the start of path lookups; the old root is still
 // mounted and reachable. Here the container gets its own mount table
 // (mount_namespaces(7)), makes the rootfs the root *of that table* with
-// pivot_root(2), and detaches the host's tree entirely. Then it mounts the
-// kernel filesystems a Linux program expects: /proc, /sys, a minimal /dev,
-// and a private /tmp.
+// pivot_root(2), and detaches the host's tree entirely. Before that, it
+// mounts the kernel filesystems a Linux program expects: /proc, /sys, a
+// minimal /dev, and a private /tmp.
+//
+// The mounts are a table (Table, below): chapter 02 fills it, later chapters
+// add rows (04: /dev/mqueue; later: volumes, masked and read-only paths).
+// Every target is opened inside the rootfs without following a symlink and
+// mounted on through its fd (inroot.hpp): a rootfs is untrusted input.
 //
 // Every mount below happens inside the container's private mount namespace:
 // the kernel drops them all when the last process in it exits, so there is
@@ -13,28 +18,57 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fd.hpp"
+#include "options.hpp"
 
 namespace mnt {
 
+// What a row's target must be before the mount.
+enum class Target {
+    in_rootfs,  // a directory the rootfs must have (/proc): checked, never created
+    new_dir,    // a directory the runtime creates in its own tmpfs (/dev/pts)
+    new_file,   // an empty file the runtime creates in its own tmpfs (/dev/null)
+};
+
+struct Mount {
+    std::string target;  // as the container sees it: "/proc"
+    std::string source;  // "proc"; for a bind mount, the host's path ("/dev/null")
+    std::string type;    // "proc"; empty for a bind mount
+    unsigned long flags;
+    std::string data;  // filesystem options: "mode=755"
+    Target how;
+    std::string_view added_by;  // the chapter that teaches it: "02-mnt"
+};
+
+// The mounts, in the order they are made (a parent before what is under it).
+using Table = std::vector<Mount>;
+
+// Chapter 02's rows: a tmpfs /dev with the devices every container gets
+// (null, zero, full, random, urandom, tty, bound from the host's), a private
+// devpts, /dev/shm, then /proc, /sys (read-only) and /tmp.
+Table container_mounts();
+
+// The option group of the chapters that have a mount namespace: fills
+// spec.mounts, checks the rootfs has what they need (bad input: exit 2).
+extern const cli::Group options;
+
 // The whole chapter in one call, in this order (each step prints with --explain):
-//   make_rprivate, bind the rootfs onto itself, populate_dev, pivot_into,
-//   then /proc, /sys (read-only) and /tmp.
-// Must run in a new mount namespace.
-void enter_root(const std::filesystem::path& rootfs);
-
-// mount --make-rprivate /: stop mount events propagating to or from the host.
-void make_rprivate();
-
-// A tmpfs /dev holding only the devices every container gets: null, zero,
-// full, random, urandom, tty (bind-mounted from the host's), a private
-// devpts, /dev/shm, and the fd, stdin, stdout, stderr links.
-void populate_dev(const std::filesystem::path& rootfs);
-
-// pivot_root(2) into `rootfs` (already a mount point) and detach the old root.
-void pivot_into(const std::filesystem::path& rootfs);
+//   make_rprivate, bind the rootfs onto itself, every row of `mounts`, the
+//   /dev links, pivot_root. Must run in a new mount namespace.
+void enter_root(const std::filesystem::path& rootfs, const Table& mounts);
 
 // mount(2) that prints itself with --explain and names itself on failure.
-void mount(const char* source, const std::filesystem::path& target, const char* type,
+// `target` is what the call gets ("/proc/self/fd/7"), `shown` what the
+// learner reads ("/srv/rootfs/proc").
+void mount(const char* source, const std::string& target, std::string_view shown, const char* type,
            unsigned long flags, const char* data);
+
+// Why `rootfs` cannot hold `mounts`, or "" when it can: the check done
+// before the container starts, so that bad input is exit 2, not 125.
+std::string rootfs_problem(const std::filesystem::path& rootfs, const Table& mounts);
 
 }  // namespace mnt

@@ -8,6 +8,8 @@
 
 #include <sched.h>
 
+#include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -15,7 +17,7 @@
 namespace ns {
 
 struct Namespace {
-    int clone_flag;                   // clone(2) flag
+    uint64_t clone_flag;              // clone(2) flag
     std::string_view flag_name;       // its name in the headers: "CLONE_NEWUTS"
     std::string_view name;            // as in /proc/PID/ns/<name> and lsns(8)
     std::string_view unshare_option;  // the unshare(1) option that asks for it
@@ -24,7 +26,7 @@ struct Namespace {
 };
 
 // Kernel versions: mount 2.4.19 (2002), uts and ipc 2.6.19 (2006), pid 2.6.24
-// (2008), net 2.6.29, user 3.8 (2013), cgroup 4.6, time 5.6.
+// (2008), net 2.6.29, user 3.8 (2013), cgroup 4.6, time 5.6 (2020).
 inline constexpr Namespace mount{CLONE_NEWNS, "CLONE_NEWNS",         "mnt",
                                  "--mount",   "mount_namespaces(7)", "the mount table"};
 inline constexpr Namespace uts{
@@ -44,16 +46,35 @@ inline constexpr Namespace user{
 inline constexpr Namespace cgroup{
     CLONE_NEWCGROUP, "CLONE_NEWCGROUP",      "cgroup",
     "--cgroup",      "cgroup_namespaces(7)", "the view of the cgroup tree"};
+inline constexpr Namespace time{
+    CLONE_NEWTIME, "CLONE_NEWTIME",      "time",
+    "--time",      "time_namespaces(7)", "the offsets of the monotonic and boot clocks"};
 
-using Set = std::initializer_list<Namespace>;
+// Every namespace, in the order the chapters add them (and --explain lists them).
+inline constexpr std::array<const Namespace*, 8> kAll{&mount, &uts,  &ipc,    &pid,
+                                                      &net,   &user, &cgroup, &time};
 
-// The clone(2) flags that create every namespace in the set.
-int clone_flags(Set namespaces);
+// A set of namespaces chosen at run time: a chapter starts from its own list,
+// and options (later: --net none, --userns host) add or remove members.
+class Set {
+  public:
+    Set() = default;
+    Set(std::initializer_list<Namespace> namespaces);
 
-// "CLONE_NEWNS|CLONE_NEWUTS", for --explain.
-std::string flag_names(Set namespaces);
+    Set& add(const Namespace& n);
+    Set& remove(const Namespace& n);
+    bool has(const Namespace& n) const { return (flags_ & n.clone_flag) != 0; }
+    bool empty() const { return flags_ == 0; }
 
-// "unshare --mount --uts", the shell equivalent for --explain.
-std::string unshare_command(Set namespaces);
+    // The clone(2) flags that create every namespace in the set.
+    uint64_t clone_flags() const { return flags_; }
+    // "CLONE_NEWNS|CLONE_NEWUTS" ("0" for none), for --explain and messages.
+    std::string flag_names() const;
+    // "unshare --mount --uts", the shell equivalent for --explain.
+    std::string unshare_command() const;
+
+  private:
+    uint64_t flags_ = 0;
+};
 
 }  // namespace ns

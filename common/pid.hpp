@@ -18,11 +18,21 @@
 #include <string>
 #include <vector>
 
+#include "options.hpp"
+#include "process.hpp"
+
 namespace pid {
+
+struct Settings {
+    bool no_init = false;  // --no-init: the command is PID 1 itself
+};
+
+// The option group: --no-init.
+extern const cli::Group options;
 
 // Run as PID 1: start `command` as a child, forward signals to it, reap
 // every zombie, and return the command's exit status when it ends.
-int run_init(const std::vector<std::string>& command);
+int run_init(const process::Process& command);
 
 // Waits for every child that has ended, without blocking. Returns the wait
 // status of `command_pid` if it was among them, or -1.

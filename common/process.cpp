@@ -1,23 +1,28 @@
 #include "process.hpp"
 
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <string_view>
+#include <optional>
 #include <utility>
 
+#include "console.hpp"
 #include "error.hpp"
 #include "explain.hpp"
+#include "say.hpp"
 
 namespace process {
 namespace {
@@ -28,99 +33,99 @@ using error::check_syscall;
 // SIGINT, SIGHUP, SIGQUIT) before the runtime sends SIGKILL.
 constexpr std::chrono::milliseconds kStopGrace{2000};
 
-// The child's stack for clone(2). The child gets its own copy of the
-// address space (no CLONE_VM), so the parent may free its copy at once.
-constexpr size_t kStackSize = 1 << 20;
+// The mask the runtime started with, restored in the command before exec.
+sigset_t g_mask_at_start;
+bool g_started = false;
 
-// What the child needs, passed through clone(2)'s `arg`.
-struct ChildContext {
-    ChildMain* main;
-    int go_read, go_write;
-    int errors_read, errors_write;
-};
+// In the child: its end of the sync channel.
+channel::End* g_channel = nullptr;
 
-// Set in the child: where it reports errors. And the signal mask to restore
-// before exec, so the command starts with the mask the runtime started with.
-int g_error_fd = -1;
-sigset_t g_mask_before_spawn;
-
-void report_to_parent(const std::string& message) {
-    // After close_error_pipe() nobody listens on the pipe: say it ourselves.
-    if (g_error_fd < 0) {
-        fmt::print(stderr, "{}: {}\n", program_invocation_short_name, message);
-        return;
-    }
-    // write(2) may be partial; the message is short, but loop anyway.
-    std::string_view rest = message;
-    while (g_error_fd >= 0 && !rest.empty()) {
-        ssize_t n = ::write(g_error_fd, rest.data(), rest.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        rest.remove_prefix(static_cast<size_t>(n));
-    }
+bool is_stop_signal(int signo) {
+    return signo == SIGINT || signo == SIGTERM || signo == SIGHUP || signo == SIGQUIT;
 }
 
-// Blocks until the parent's "go" byte. False if the parent died first (EOF).
-bool wait_for_go(int go_read) {
-    char go = 0;
-    ssize_t n;
-    do n = ::read(go_read, &go, 1);
-    while (n < 0 && errno == EINTR);
-    ::close(go_read);
-    return n == 1;
+// The runtime's own signals: the forwarded ones, and SIGWINCH for the terminal.
+std::vector<int> runtime_signals() {
+    std::vector<int> signals = forwarded_signals();
+    signals.push_back(SIGWINCH);
+    return signals;
 }
 
-int child_trampoline(void* arg) {
-    auto& ctx = *static_cast<ChildContext*>(arg);
-    ::close(ctx.go_write);
-    ::close(ctx.errors_read);
-    g_error_fd = ctx.errors_write;
+fd::Fd make_signalfd() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int signo : runtime_signals()) sigaddset(&set, signo);
+    // signalfd(2): the blocked signals arrive as data we can poll(2) on
+    // together with the child's pidfd. No async signal handlers needed.
+    return fd::Fd{check_syscall(::signalfd(-1, &set, SFD_CLOEXEC), "signalfd")};
+}
+
+// The next signal waiting in the signalfd, with who sent it.
+std::optional<signalfd_siginfo> read_signal(const fd::Fd& signals) {
+    signalfd_siginfo info{};
+    if (::read(signals.get(), &info, sizeof info) != sizeof info) return std::nullopt;
+    return info;
+}
+
+// close_range(2) (Linux 5.9) around the fds the child still needs: the
+// container must not inherit a file the caller happened to have open
+// (runc's CVE-2024-21626 was a leaked fd of the host's cgroup directory).
+void close_all_but(std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned first = 3;
+    for (int fd : keep) {
+        if (fd < 3) continue;
+        if (static_cast<unsigned>(fd) > first)
+            check_syscall(::close_range(first, static_cast<unsigned>(fd) - 1, 0), "close_range");
+        first = static_cast<unsigned>(fd) + 1;
+    }
+    check_syscall(::close_range(first, ~0U, 0), fmt::format("close_range({}, ~0U)", first));
+}
+
+// Blocks until the runtime's "go". False if the runtime died first (EOF).
+bool wait_for_go() {
+    std::optional<channel::Message> message = g_channel->receive();
+    return message && message->kind == channel::Kind::go;
+}
+
+[[noreturn]] void run_child(const Spawn& how, channel::End child_end, const ChildMain& child_main) {
+    channel::End end = std::move(child_end);
+    g_channel = &end;
     try {
-        // prctl(2) PR_SET_PDEATHSIG: if the runtime dies, even by SIGKILL,
-        // the kernel kills this process too, so the container's first
-        // process never outlives the runtime (its children may, until 05-pid).
-        check_syscall(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PR_SET_PDEATHSIG, SIGKILL)");
-        if (!wait_for_go(ctx.go_read)) ::_exit(125);
-        ::_exit((*ctx.main)());
+        if (how.die_with_parent) arm_death_signal();
+        close_all_but({end.get()});
+        if (!wait_for_go()) ::_exit(125);
+        ::_exit(child_main());
     } catch (const std::exception& e) {
-        report_to_parent(error::describe(e));
+        if (!end.send(channel::Kind::failed, error::describe(e)))
+            say::error(program_invocation_short_name, error::describe(e));
     } catch (...) {
-        report_to_parent("unknown error in the container's set-up");
+        end.send(channel::Kind::failed, "unknown error in the container's set-up");
     }
     ::_exit(125);
 }
 
-// mmap(2)'d stack, unmapped when it goes out of scope.
-class Stack {
-  public:
-    Stack() {
-        memory_ = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (memory_ == MAP_FAILED) throw error::syscall_error(errno, "mmap(stack)");
+// clone3(2) (Linux 5.3; no glibc wrapper in 2.36). Without CLONE_VM and
+// with no stack given, the child runs on a copy of our stack, like fork(2):
+// no stack to allocate, and CLONE_INTO_CGROUP (5.7) is one field away.
+pid_t clone3(const Spawn& how, int* pidfd) {
+    clone_args args{};
+    args.flags = how.namespaces.clone_flags() | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;  // reported to wait(2) as a child, like fork(2)
+    if (how.cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(how.cgroup_fd);
     }
-    ~Stack() { ::munmap(memory_, kStackSize); }
-    Stack(const Stack&) = delete;
-    Stack& operator=(const Stack&) = delete;
-    // Stacks grow down on every architecture Linux containers run on.
-    void* top() const { return static_cast<char*>(memory_) + kStackSize; }
-
-  private:
-    void* memory_;
-};
-
-std::string read_all(const fd::Fd& from) {
-    std::string text;
-    char buffer[512];
-    for (;;) {
-        ssize_t n = ::read(from.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return text;
-        text.append(buffer, static_cast<size_t>(n));
-    }
+    return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
-bool is_stop_signal(int signo) {
-    return signo == SIGINT || signo == SIGTERM || signo == SIGHUP || signo == SIGQUIT;
+void explain_clone(const Spawn& how) {
+    bool plain = how.namespaces.empty();
+    explain::step(
+        {plain ? "clone3(SIGCHLD)" : fmt::format("clone3({}|SIGCHLD)", how.namespaces.flag_names()),
+         plain ? "(a plain fork: no new namespace)" : how.namespaces.unshare_command(),
+         "clone3(2), namespaces(7)"});
 }
 
 }  // namespace
@@ -144,73 +149,145 @@ int exit_status_of(int wait_status) {
     return 125;
 }
 
-Container spawn(ns::Set namespaces, ChildMain child_main) {
-    fd::Pipe go = fd::make_pipe();
-    fd::Pipe errors = fd::make_pipe();
-    g_mask_before_spawn = block_signals(forwarded_signals());
-
-    ChildContext ctx{&child_main, go.read.get(), go.write.get(), errors.read.get(),
-                     errors.write.get()};
-    Stack stack;
-    int flags = ns::clone_flags(namespaces);
-    bool plain = namespaces.size() == 0;
-    explain::step(
-        {plain ? "clone(SIGCHLD)" : fmt::format("clone({}|SIGCHLD)", ns::flag_names(namespaces)),
-         plain ? "(a plain fork: no new namespace)" : ns::unshare_command(namespaces),
-         "clone(2), namespaces(7)"});
-    // clone(2): SIGCHLD makes it behave like fork() for wait(2);
-    // CLONE_PIDFD (Linux 5.2) gives us a pidfd to poll(2) for the child's end.
-    int pidfd = -1;
-    pid_t pid = ::clone(child_trampoline, stack.top(), flags | CLONE_PIDFD | SIGCHLD, &ctx, &pidfd);
-    check_syscall(pid, fmt::format("clone({})", ns::flag_names(namespaces)));
-    // The parent keeps the write end of "go" and the read end of "errors";
-    // the child's ends close here as the Pipe objects go out of scope.
-    return Container(pid, fd::Fd{pidfd}, std::move(go.write), std::move(errors.read));
+std::vector<std::string> clean_environment(const std::string& hostname,
+                                           const std::vector<std::string>& user) {
+    // Docker's default PATH, and the variables every container runtime sets.
+    std::vector<std::string> env{
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"};
+    if (const char* term = ::getenv("TERM")) env.push_back(fmt::format("TERM={}", term));
+    if (!hostname.empty()) env.push_back("HOSTNAME=" + hostname);
+    env.push_back("container=unshared");
+    for (const std::string& entry : user) {
+        size_t equals = entry.find('=');
+        std::string name = entry.substr(0, equals);
+        if (name.empty() || name.find_first_of(" \t\n") != std::string::npos)
+            throw error::UsageError(
+                fmt::format("-e {}: expected NAME=VALUE (or NAME, to pass on our value)", entry));
+        std::string value;
+        if (equals != std::string::npos) {
+            value = entry.substr(equals + 1);
+        } else if (const char* ours = ::getenv(name.c_str())) {
+            value = ours;
+        } else {
+            continue;  // NAME alone, and we have none: as docker run -e does
+        }
+        std::erase_if(env, [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
+        env.push_back(name + "=" + value);
+    }
+    return env;
 }
 
-Container::Container(pid_t pid, fd::Fd pidfd, fd::Fd go, fd::Fd errors)
-    : pid_(pid), pidfd_(std::move(pidfd)), go_(std::move(go)), errors_(std::move(errors)) {}
+void start_runtime() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+        // open(2) returns the lowest free number: exactly the missing one.
+        ::open("/dev/null", O_RDWR);
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    g_mask_at_start = block_signals(runtime_signals());
+    g_started = true;
+}
+
+Container spawn(const Spawn& how, ChildMain child_main) {
+    if (!g_started) start_runtime();
+    auto [runtime_end, child_end] = channel::make_pair();
+    explain_clone(how);
+    int pidfd = -1;
+    pid_t pid = clone3(how, &pidfd);
+    if (pid == 0) {
+        runtime_end.close();  // the child keeps only its own end
+        run_child(how, std::move(child_end), child_main);
+    }
+    if (pid < 0 && errno == ENOSYS)
+        throw error::syscall_error(ENOSYS, "clone3: needs Linux 5.3 or later");
+    check_syscall(pid, fmt::format("clone3({})", how.namespaces.flag_names()));
+    return Container(pid, fd::Fd{pidfd}, std::move(runtime_end));
+}
+
+Container::Container(pid_t pid, fd::Fd pidfd, channel::End channel)
+    : pid_(pid),
+      pidfd_(std::move(pidfd)),
+      channel_(std::move(channel)),
+      signals_(make_signalfd()) {}
 
 Container::Container(Container&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
-      go_(std::move(other.go_)),
-      errors_(std::move(other.errors_)),
-      reaped_(other.reaped_) {}
+      channel_(std::move(other.channel_)),
+      signals_(std::move(other.signals_)),
+      console_(std::move(other.console_)),
+      pending_(std::move(other.pending_)),
+      reaped_(other.reaped_),
+      detached_(other.detached_) {}
 
 Container::~Container() {
-    if (reaped_ || pid_ <= 0) return;
+    if (reaped_ || detached_ || pid_ <= 0) return;
     // Never leave a process behind, even when the runtime gives up early.
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
 }
 
-void Container::release() {
-    // If the child is already gone, write(2) must fail with EPIPE rather
-    // than kill the runtime with SIGPIPE. (The child was cloned before this,
-    // so the command it execs keeps the default disposition.)
-    ::signal(SIGPIPE, SIG_IGN);
-    char go = 1;
-    check_syscall(::write(go_.get(), &go, 1), "write(sync pipe)");
-    go_.reset();
-    // The error pipe is O_CLOEXEC: a successful execve(2) in the child closes
-    // it, so EOF with no text means the command is running.
-    std::string message = read_all(errors_);
-    errors_.reset();
-    if (message.empty()) return;
+int Container::reap() {
     int status = 0;
-    check_syscall(::waitpid(pid_, &status, 0), "waitpid(container)");
+    pid_t rc;
+    do rc = ::waitpid(pid_, &status, 0);
+    while (rc < 0 && errno == EINTR);
+    check_syscall(rc, "waitpid(container)");
     reaped_ = true;
-    throw error::ContainerFailed(message, exit_status_of(status));
+    return exit_status_of(status);
+}
+
+void Container::forward(int signo) {
+    explain::step({fmt::format("kill({}, {})", pid_, sigabbrev_np(signo)),
+                   fmt::format("kill -{} {}", sigabbrev_np(signo), pid_), "kill(2)"});
+    // kill(2) can only fail with ESRCH here (the container just ended):
+    // the pidfd reports that on the next turn.
+    ::kill(pid_, signo);
+}
+
+void Container::release() {
+    if (!channel_.send(channel::Kind::go)) {
+        int status = reap();
+        throw error::ContainerFailed("the container's process ended before its set-up", status);
+    }
+    std::string failure;
+    for (;;) {
+        pollfd fds[2] = {{channel_.get(), POLLIN, 0}, {signals_.get(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            check_syscall(-1, "poll(sync channel, signalfd)");
+        }
+        if (fds[1].revents & POLLIN) {
+            std::optional<signalfd_siginfo> info = read_signal(signals_);
+            if (!info || info->ssi_signo == SIGWINCH) continue;
+            int signo = static_cast<int>(info->ssi_signo);
+            if (!is_stop_signal(signo)) {
+                pending_.push_back(signo);  // for the command, once it runs
+                continue;
+            }
+            // Stopped while setting up: nothing ran yet that deserves a grace time.
+            ::kill(pid_, SIGKILL);
+            reap();
+            throw error::ContainerFailed(
+                fmt::format("stopped by {} during the set-up", sigabbrev_np(signo)), 128 + signo);
+        }
+        if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        std::optional<channel::Message> message = channel_.receive();
+        if (!message) break;  // EOF: execve(2) closed the child's end, or it died
+        if (message->kind == channel::Kind::console) console_ = std::move(message->fd);
+        if (message->kind == channel::Kind::failed) failure = message->text;
+    }
+    channel_.close();
+    if (failure.empty()) return;
+    int status = reap();
+    throw error::ContainerFailed(failure, status);
 }
 
 int Container::wait() {
-    sigset_t forwarded;
-    sigemptyset(&forwarded);
-    for (int signo : forwarded_signals()) sigaddset(&forwarded, signo);
-    // signalfd(2): the blocked signals arrive as data we can poll(2) on
-    // together with the child's pidfd. No async signal handlers needed.
-    fd::Fd signals{check_syscall(::signalfd(-1, &forwarded, SFD_CLOEXEC), "signalfd")};
+    std::optional<console::Relay> relay;
+    if (console_) relay.emplace(std::move(console_), console::detect());
+    for (int signo : pending_) forward(signo);
+    pending_.clear();
 
     using Clock = std::chrono::steady_clock;
     // When the container must be gone after a stop signal; max() = no deadline.
@@ -222,60 +299,98 @@ int Container::wait() {
                 std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - Clock::now());
             timeout = static_cast<int>(std::max<long>(0, left.count()));
         }
-        pollfd fds[2] = {{pidfd_.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
-        int ready = ::poll(fds, 2, timeout);
+        pollfd fds[4] = {{pidfd_.get(), POLLIN, 0}, {signals_.get(), POLLIN, 0}};
+        nfds_t count = 2 + (relay ? relay->poll_fds(fds + 2) : 0);
+        int ready = ::poll(fds, count, timeout);
         if (ready < 0 && errno == EINTR) continue;
         check_syscall(ready, "poll(pidfd, signalfd)");
+        if (relay) relay->on_ready(fds + 2);
         if (fds[0].revents & POLLIN) {
-            int status = 0;
-            check_syscall(::waitpid(pid_, &status, 0), "waitpid(container)");
-            reaped_ = true;
-            return exit_status_of(status);
+            if (relay) relay->drain();
+            return reap();
         }
         if (ready == 0) {
-            fmt::print(stderr,
-                       "{}: the container is still running {} ms after the stop signal: "
-                       "sending SIGKILL\n",
-                       program_invocation_short_name, kStopGrace.count());
+            // SIGKILL first, then say so: a full stderr must not delay the kill.
             ::kill(pid_, SIGKILL);
             kill_at = Clock::time_point::max();
+            say::error(program_invocation_short_name,
+                       fmt::format("the container was still running {} ms after the stop "
+                                   "signal: sent SIGKILL",
+                                   kStopGrace.count()));
             continue;
         }
-        signalfd_siginfo info{};
-        if (::read(signals.get(), &info, sizeof info) != sizeof info) continue;
-        int signo = static_cast<int>(info.ssi_signo);
-        // A terminal's ^C reaches the whole foreground process group, the
-        // container included (si_code SI_KERNEL): passing it on would
-        // deliver it twice. Forward only what a process sent us with kill(2).
-        if (info.ssi_code == SI_KERNEL) continue;
-        explain::step({fmt::format("kill({}, {})", pid_, sigabbrev_np(signo)),
-                       fmt::format("kill -{} {}", sigabbrev_np(signo), pid_), "kill(2)"});
-        // kill(2) can only fail with ESRCH here (the container just ended):
-        // the pidfd reports that on the next turn.
-        ::kill(pid_, signo);
+        if (!(fds[1].revents & POLLIN)) continue;
+        std::optional<signalfd_siginfo> info = read_signal(signals_);
+        if (!info) continue;
+        int signo = static_cast<int>(info->ssi_signo);
+        if (signo == SIGWINCH) {
+            if (relay) relay->resize();
+            continue;
+        }
+        // Forwarded whoever sent it: the container has its own session (and
+        // terminal), so a ^C typed at the caller's terminal reaches only us.
+        forward(signo);
         if (is_stop_signal(signo) && kill_at == Clock::time_point::max())
             kill_at = Clock::now() + kStopGrace;
     }
 }
 
-void close_error_pipe() {
-    if (g_error_fd >= 0) ::close(g_error_fd);
-    g_error_fd = -1;
+void arm_death_signal() {
+    check_syscall(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+    // The runtime may have died before the line above ran: then no death
+    // signal will ever come. Its end of the channel closes when it dies,
+    // which poll(2) reports as POLLHUP on ours. (getppid(2) cannot tell:
+    // in a new PID namespace it returns 0 whoever the parent is.)
+    if (g_channel == nullptr) return;
+    pollfd p{g_channel->get(), 0, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) ::_exit(125);
 }
 
-void exec(const std::vector<std::string>& command) {
-    std::vector<char*> argv;
-    for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
+pid_t start_command(const Process& command) {
+    explain::step(
+        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
+    pid_t pid = check_syscall(::fork(), "fork()");
+    if (pid == 0) exec(command);  // never returns
+    return pid;
+}
+
+void report_running() {
+    if (g_channel != nullptr) g_channel->close();
+}
+
+void send_console(const fd::Fd& master) {
+    if (g_channel != nullptr) g_channel->send(channel::Kind::console, {}, master.get());
+}
+
+void exec(const Process& command) {
+    std::vector<char*> argv, envp;
+    for (const std::string& word : command.argv) argv.push_back(const_cast<char*>(word.c_str()));
+    for (const std::string& entry : command.env) envp.push_back(const_cast<char*>(entry.c_str()));
     argv.push_back(nullptr);
+    envp.push_back(nullptr);
     std::string shell;
-    for (const std::string& word : command)
+    for (const std::string& word : command.argv)
         shell += (shell.empty() ? "" : " ") + explain::shell_quote(word);
-    explain::step({fmt::format("execvp(\"{}\")", command.at(0)), "exec " + shell, "execve(2)"});
-    check_syscall(::sigprocmask(SIG_SETMASK, &g_mask_before_spawn, nullptr),
+    explain::step({fmt::format("execvp(\"{}\")", command.argv.at(0)),
+                   fmt::format("env -i ({} variables) {}", command.env.size(), shell),
+                   "execve(2)"});
+    // The command starts as a program started by a shell would: the signal
+    // mask the runtime was given, SIGPIPE back to its default.
+    check_syscall(::sigprocmask(SIG_SETMASK, &g_mask_at_start, nullptr),
                   "sigprocmask(SIG_SETMASK)");
+    ::signal(SIGPIPE, SIG_DFL);
+    if (g_channel != nullptr) g_channel->send(channel::Kind::ready);
+    // Only fds 0-2 survive execve(2): every other one is marked close-on-exec
+    // (CLOSE_RANGE_CLOEXEC, so the channel stays usable if exec fails).
+    check_syscall(::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range(3, ~0U, CLOEXEC)");
+    // execvp(3) looks argv[0] up in the PATH of *our* environment: make it
+    // the command's, which is then passed on whole.
+    environ = envp.data();
     ::execvp(argv[0], argv.data());
     int err = errno;
-    report_to_parent(fmt::format("execvp(\"{}\"): {}", command.at(0), std::strerror(err)));
+    std::string message = fmt::format("execvp(\"{}\"): {}", command.argv.at(0), std::strerror(err));
+    if (g_channel == nullptr || !g_channel->send(channel::Kind::failed, message))
+        say::error(program_invocation_short_name, message);
     ::_exit(err == ENOENT ? 127 : 126);
 }
 

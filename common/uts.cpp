@@ -4,28 +4,33 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cstring>
 
 #include "error.hpp"
 #include "explain.hpp"
+#include "say.hpp"
+#include "spec.hpp"
 
 namespace uts {
 
 using error::check_syscall;
 
-std::string check_hostname(std::string_view name) {
-    if (name.empty()) return "the hostname is empty";
+std::string check_hostname(std::string_view name, std::string_view what) {
+    if (name.empty()) return fmt::format("the {} is empty", what);
     if (name.size() > kMaxHostname)
-        return fmt::format("the hostname is {} bytes long; the kernel allows at most {}",
+        return fmt::format("the {} is {} bytes long; the kernel allows at most {}", what,
                            name.size(), kMaxHostname);
     for (char c : name) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '.';
-        if (!ok) return fmt::format("the hostname has a '{}': use letters, digits, '-' and '.'", c);
+        if (!ok)
+            return fmt::format("the {} has a '{}': use letters, digits, '-' and '.'", what,
+                               say::one_line(std::string_view(&c, 1)));
     }
     if (name.front() == '-' || name.front() == '.')
-        return "the hostname must start with a letter or a digit";
+        return fmt::format("the {} must start with a letter or a digit", what);
     return "";
 }
 
@@ -80,5 +85,37 @@ void set_hostname(const std::string& hostname) {
 void set_domainname(const std::string& domainname) {
     setdomainname(domainname.data(), domainname.size());
 }
+
+namespace {
+
+void add_options(CLI::App& app, spec::Spec& spec) {
+    // A callback, not a plain binding: `--hostname ''` is an error, not "no name given".
+    app.add_option_function<std::string>(
+           "--hostname",
+           [&spec](const std::string& name) {
+               if (name.empty()) throw error::UsageError("--hostname: the hostname is empty");
+               spec.uts.hostname = name;
+           },
+           "The container's hostname (default: a generated one, unshared-XXXX).")
+        ->type_name("NAME");
+    app.add_option("--domainname", spec.uts.domainname,
+                   "The container's NIS domain name, as `domainname` prints it.")
+        ->capture_default_str()
+        ->type_name("NAME");
+}
+
+void finish_options(spec::Spec& spec) {
+    Names& names = spec.uts;
+    if (names.hostname.empty()) names.hostname = generated_hostname();
+    if (auto why = check_hostname(names.hostname); !why.empty())
+        throw error::UsageError("--hostname: " + why);
+    if (names.domainname != "(none)")
+        if (auto why = check_hostname(names.domainname, "domain name"); !why.empty())
+            throw error::UsageError("--domainname: " + why);
+}
+
+}  // namespace
+
+const cli::Group options{"uts", add_options, finish_options};
 
 }  // namespace uts

@@ -10,14 +10,25 @@
 #include <string>
 #include <string_view>
 
+#include "options.hpp"
+
 namespace uts {
 
 // HOST_NAME_MAX on Linux: the kernel refuses longer names with EINVAL.
 inline constexpr size_t kMaxHostname = 64;
 
+// The container's names, as uname(2) reports them (spec.uts).
+struct Names {
+    std::string hostname;               // never empty once the options are done
+    std::string domainname = "(none)";  // the kernel's own default
+};
+
+// The option group: --hostname NAME, --domainname NAME.
+extern const cli::Group options;
+
 // Empty if `name` is a good hostname (1-64 bytes of letters, digits, '-' and
-// '.'; RFC 1123), else the reason it is not.
-std::string check_hostname(std::string_view name);
+// '.'; RFC 1123), else the reason it is not. `what` names it in the reason.
+std::string check_hostname(std::string_view name, std::string_view what = "hostname");
 
 // A short name for a container that was given none: "unshared-3fa2".
 std::string generated_hostname();

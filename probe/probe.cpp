@@ -459,6 +459,8 @@ int attack(const Args& args) {
 
 }  // namespace
 
+int tiocsti(const std::vector<std::string>& args);  // tty.cpp
+
 int main(int argc, char** argv) {
     static const std::map<std::string, std::function<int(const Args&)>> questions{
         {"hostname", hostname},
@@ -475,7 +477,8 @@ int main(int argc, char** argv) {
         {"orphans", orphans},
         {"shm-create", shm_create},
         {"mq-create", mq_create},
-        {"attack", attack}};
+        {"attack", attack},
+        {"tiocsti", tiocsti}};
     std::string name = argv[0];
     if (name == "ipcs" || name.ends_with("/ipcs")) return ipcs(Args(argv + 1, argv + argc));
     if (argc < 2) return usage();

@@ -29,7 +29,10 @@ from pathlib import Path
 TOP = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("UNSHARED_BIN", TOP / "build" / "bin"))
 ROOTFS = Path(os.environ.get("UNSHARED_ROOTFS", TOP / "build" / "rootfs"))
-ALL_CHAPTERS = ["01-chroot", "02-mnt", "03-uts", "04-ipc", "05-pid"]
+# The one list of chapters, written by CMake from the chapters/ folders.
+CHAPTER_LIST = Path(os.environ.get("UNSHARED_CHAPTER_LIST", BIN.parent / "chapters.txt"))
+ALL_CHAPTERS = CHAPTER_LIST.read_text().split() if CHAPTER_LIST.exists() else sorted(
+    p.parent.name for p in (TOP / "chapters").glob("[0-9][0-9]-*/main.cpp"))
 # UNSHARED_CHAPTERS limits the run to some chapters (exercises/check uses it).
 CHAPTERS = [c for c in os.environ.get("UNSHARED_CHAPTERS", " ".join(ALL_CHAPTERS)).split()
             if (BIN / c).exists()]

@@ -10,6 +10,7 @@
 // chapter 02-mnt stops). See README.md.
 #include "common/chroot.hpp"
 #include "common/cli.hpp"
+#include "common/console.hpp"
 #include "common/process.hpp"
 
 namespace {
@@ -18,13 +19,15 @@ const cli::Chapter kChapter{
 }
 
 int main(int argc, char** argv) {
-    return cli::run(kChapter, argc, argv, [](const cli::Options& opt) {
+    return cli::run(kChapter, argc, argv, [](const spec::Spec& spec) {
         // 1. A child process; the parent waits for it and passes its exit status on.
         process::Container container = process::spawn({}, [&]() -> int {
+            //    Its own terminal (or none), never the caller's: console.hpp says why.
+            console::attach(spec.console);
             // 2. NEW IN THIS CHAPTER: "/" becomes the rootfs, for this process and its children.
-            change_root::enter(opt.rootfs);
+            change_root::enter(spec.rootfs);
             // 3. Become the command (/bin/sh by default), inside the new root.
-            process::exec(opt.command);
+            process::exec(spec.command);
         });
         container.release();
         return container.wait();

@@ -14,24 +14,28 @@
 // root is detached there is no "outside" left to walk to. The chroot escape
 // of chapter 01 now ends in the rootfs. See README.md.
 #include "common/cli.hpp"
+#include "common/console.hpp"
 #include "common/mnt.hpp"
 #include "common/ns.hpp"
 #include "common/process.hpp"
 
 namespace {
 const cli::Chapter kChapter{
-    "02-mnt", "Run a command in its own mount namespace, pivot_root'ed into the rootfs.", {}};
+    "02-mnt",
+    "Run a command in its own mount namespace, pivot_root'ed into the rootfs.",
+    {mnt::options}};
 }
 
 int main(int argc, char** argv) {
-    return cli::run(kChapter, argc, argv, [](const cli::Options& opt) {
+    return cli::run(kChapter, argc, argv, [](const spec::Spec& spec) {
         // 1. NEW IN THIS CHAPTER: the child gets its own copy of the mount table.
-        process::Container container = process::spawn({ns::mount}, [&]() -> int {
-            // 2. NEW IN THIS CHAPTER: private propagation, pivot_root, /proc /sys /dev /tmp.
+        process::Container container = process::spawn({{ns::mount}}, [&]() -> int {
+            // 2. NEW IN THIS CHAPTER: private propagation, /proc /sys /dev /tmp, pivot_root.
             //    (This replaces chapter 01's change_root::enter.)
-            mnt::enter_root(opt.rootfs);
+            mnt::enter_root(spec.rootfs, spec.mounts);
+            console::attach(spec.console);
             // 3. Become the command.
-            process::exec(opt.command);
+            process::exec(spec.command);
         });
         container.release();
         return container.wait();

@@ -7,6 +7,7 @@
 //   3. Exec the command. `hostname` prints the container's name; the host
 //      keeps its own, even if the container runs `hostname evil`.
 #include "common/cli.hpp"
+#include "common/console.hpp"
 #include "common/mnt.hpp"
 #include "common/ns.hpp"
 #include "common/process.hpp"
@@ -15,20 +16,21 @@
 namespace {
 const cli::Chapter kChapter{"03-uts",
                             "Run a command in its own mount and UTS namespaces: its own hostname.",
-                            {cli::Feature::hostname}};
+                            {mnt::options, uts::options}};
 }
 
 int main(int argc, char** argv) {
-    return cli::run(kChapter, argc, argv, [](const cli::Options& opt) {
+    return cli::run(kChapter, argc, argv, [](const spec::Spec& spec) {
         // 1. NEW IN THIS CHAPTER: ns::uts, a hostname and domain name of the container's own.
-        process::Container container = process::spawn({ns::mount, ns::uts}, [&]() -> int {
+        process::Container container = process::spawn({{ns::mount, ns::uts}}, [&]() -> int {
             // 2. NEW IN THIS CHAPTER: name the container (--hostname, or unshared-XXXX).
-            uts::set_hostname(opt.hostname);
-            uts::set_domainname(opt.domainname);
-            //    Chapter 02: private mounts, pivot_root, /proc /sys /dev /tmp.
-            mnt::enter_root(opt.rootfs);
+            uts::set_hostname(spec.uts.hostname);
+            uts::set_domainname(spec.uts.domainname);
+            //    Chapter 02: private mounts, /proc /sys /dev /tmp, pivot_root.
+            mnt::enter_root(spec.rootfs, spec.mounts);
+            console::attach(spec.console);
             // 3. Become the command.
-            process::exec(opt.command);
+            process::exec(spec.command);
         });
         container.release();
         return container.wait();

@@ -11,6 +11,7 @@
 //   When PID 1 ends, the kernel kills every process left in the namespace:
 //   nothing the container started outlives it.
 #include "common/cli.hpp"
+#include "common/console.hpp"
 #include "common/ipc.hpp"
 #include "common/mnt.hpp"
 #include "common/ns.hpp"
@@ -22,22 +23,22 @@ namespace {
 const cli::Chapter kChapter{
     "05-pid",
     "Run a command in its own mount, UTS, IPC and PID namespaces, under a small init.",
-    {cli::Feature::hostname, cli::Feature::init}};
+    {mnt::options, uts::options, ipc::options, pid::options}};
 }
 
 int main(int argc, char** argv) {
-    return cli::run(kChapter, argc, argv, [](const cli::Options& opt) {
+    return cli::run(kChapter, argc, argv, [](const spec::Spec& spec) {
         // 1. NEW IN THIS CHAPTER: ns::pid. The child is PID 1 of a new PID namespace.
-        auto namespaces = {ns::mount, ns::uts, ns::ipc, ns::pid};
-        process::Container container = process::spawn(namespaces, [&]() -> int {
+        process::Spawn how{{ns::mount, ns::uts, ns::ipc, ns::pid}};
+        process::Container container = process::spawn(how, [&]() -> int {
             // 2. Chapters 02-04: hostname, root (with a /proc of this PID namespace), mqueue.
-            uts::set_hostname(opt.hostname);
-            uts::set_domainname(opt.domainname);
-            mnt::enter_root(opt.rootfs);
-            ipc::mount_mqueue("/dev/mqueue");
+            uts::set_hostname(spec.uts.hostname);
+            uts::set_domainname(spec.uts.domainname);
+            mnt::enter_root(spec.rootfs, spec.mounts);
+            console::attach(spec.console);
             // 3. NEW IN THIS CHAPTER: PID 1 is our init, and the command runs as PID 2.
-            if (opt.no_init) process::exec(opt.command);
-            return pid::run_init(opt.command);
+            if (spec.pid.no_init) process::exec(spec.command);
+            return pid::run_init(spec.command);
         });
         container.release();
         return container.wait();

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "error.hpp"
 #include "explain.hpp"
 #include "process.hpp"
+#include "spec.hpp"
 
 namespace pid {
 
@@ -25,7 +27,7 @@ int reap_children(pid_t command_pid) {
     return command_status;
 }
 
-int run_init(const std::vector<std::string>& command) {
+int run_init(const process::Process& command) {
     // The name ps(1) shows for us (prctl(2) PR_SET_NAME).
     check_syscall(::prctl(PR_SET_NAME, "init"), "prctl(PR_SET_NAME, \"init\")");
     // Signals arrive one at a time through sigwaitinfo(2): no handlers, no
@@ -37,12 +39,9 @@ int run_init(const std::vector<std::string>& command) {
     for (int signo : waited) sigaddset(&set, signo);
     process::block_signals(waited);
 
-    explain::step(
-        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
-    pid_t command_pid = check_syscall(::fork(), "fork()");
-    if (command_pid == 0) process::exec(command);  // never returns
+    pid_t command_pid = process::start_command(command);
     // We stay alive without exec: let the runtime stop waiting for one.
-    process::close_error_pipe();
+    process::report_running();
 
     for (;;) {
         siginfo_t info{};
@@ -58,5 +57,17 @@ int run_init(const std::vector<std::string>& command) {
         if (info.si_code != SI_KERNEL) ::kill(command_pid, info.si_signo);
     }
 }
+
+namespace {
+
+void add_options(CLI::App& app, spec::Spec& spec) {
+    app.add_flag("--no-init", spec.pid.no_init,
+                 "Run the command as PID 1 itself, without the small init that reaps\n"
+                 "zombies and passes signals on: see what goes wrong.");
+}
+
+}  // namespace
+
+const cli::Group options{"pid", add_options, nullptr};
 
 }  // namespace pid

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "common/fd.hpp"
 #include "common/ns.hpp"
 #include "common/process.hpp"
+#include "common/say.hpp"
 #include "common/uts.hpp"
 
 namespace fs = std::filesystem;
@@ -59,11 +61,15 @@ TEST_CASE("Fd closes once and moves ownership") {
 }
 
 TEST_CASE("the namespace table gives clone flags, names and unshare options") {
-    CHECK(ns::clone_flags({ns::mount, ns::uts}) == (CLONE_NEWNS | CLONE_NEWUTS));
-    CHECK(ns::flag_names({ns::mount, ns::uts}) == "CLONE_NEWNS|CLONE_NEWUTS");
-    CHECK(ns::flag_names({}) == "0");
-    CHECK(ns::unshare_command({ns::mount, ns::ipc, ns::pid}) ==
+    CHECK(ns::Set{ns::mount, ns::uts}.clone_flags() == (CLONE_NEWNS | CLONE_NEWUTS));
+    CHECK(ns::Set{ns::uts, ns::mount}.flag_names() == "CLONE_NEWNS|CLONE_NEWUTS");
+    CHECK(ns::Set{}.flag_names() == "0");
+    CHECK(ns::Set{ns::mount, ns::ipc, ns::pid}.unshare_command() ==
           "unshare --mount --ipc --pid --fork");
+    ns::Set set{ns::mount};
+    set.add(ns::net).remove(ns::mount);
+    CHECK(set.has(ns::net));
+    CHECK_FALSE(set.has(ns::mount));
 }
 
 TEST_CASE("explain lines show the call, the shell equivalent and the man page") {
@@ -109,6 +115,7 @@ struct FakeRootfs {
     fs::path dir = fs::temp_directory_path() / ("unshared-unit-" + std::to_string(::getpid()));
     FakeRootfs() {
         fs::create_directories(dir / "bin");
+        std::ofstream(dir / "bin/busybox").put('\n');
         fs::create_symlink("busybox", dir / "bin/sh");
     }
     ~FakeRootfs() { fs::remove_all(dir); }
@@ -117,20 +124,20 @@ struct FakeRootfs {
 
 TEST_CASE("the command line: defaults, options, bad input") {
     FakeRootfs rootfs;
-    cli::Chapter uts_chapter{"03-uts", "test", {cli::Feature::hostname}};
+    cli::Chapter uts_chapter{"03-uts", "test", {uts::options}};
     cli::Chapter chroot_chapter{"01-chroot", "test", {}};
 
     auto ok = parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", "web1"}, uts_chapter);
     CHECK(ok.exit == -1);
-    CHECK(ok.options.hostname == "web1");
-    CHECK(ok.options.command == std::vector<std::string>{"/bin/sh"});
-    CHECK(ok.options.rootfs.is_absolute());
+    CHECK(ok.spec.uts.hostname == "web1");
+    CHECK(ok.spec.command.argv == std::vector<std::string>{"/bin/sh"});
+    CHECK(ok.spec.rootfs.is_absolute());
 
     auto command = parse({"01-chroot", "--rootfs", rootfs.dir, "--", "ls", "-l"}, chroot_chapter);
-    CHECK(command.options.command == std::vector<std::string>{"ls", "-l"});
+    CHECK(command.spec.command.argv == std::vector<std::string>{"ls", "-l"});
 
     auto generated = parse({"03-uts", "--rootfs", rootfs.dir}, uts_chapter);
-    CHECK(generated.options.hostname.rfind("unshared-", 0) == 0);
+    CHECK(generated.spec.uts.hostname.rfind("unshared-", 0) == 0);
 
     CHECK(parse({"03-uts", "--rootfs", "/nonexistent"}, uts_chapter).exit == 2);
     CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", std::string(65, 'x')}, uts_chapter)
@@ -138,6 +145,35 @@ TEST_CASE("the command line: defaults, options, bad input") {
     CHECK(parse({"01-chroot", "--rootfs", rootfs.dir, "--hostname", "x"}, chroot_chapter).exit ==
           2);  // 01 has no --hostname
     CHECK(parse({"01-chroot", "--bogus"}, chroot_chapter).exit == 2);
+    CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--hostname", ""}, uts_chapter).exit == 2);
+    CHECK(parse({"03-uts", "--rootfs", "", "--hostname", "x"}, uts_chapter).exit == 2);
+    CHECK(parse({"03-uts", "--rootfs", rootfs.dir, "--domainname", "a b"}, uts_chapter).exit == 2);
     fs::remove(rootfs.dir / "bin/sh");
     CHECK(parse({"01-chroot", "--rootfs", rootfs.dir}, chroot_chapter).exit == 2);
+}
+
+TEST_CASE("the container's environment is clean, plus -e") {
+    ::setenv("UNSHARED_TEST_SECRET", "s3cr3t", 1);
+    auto env = process::clean_environment("web1", {"A=1", "UNSHARED_TEST_SECRET", "PATH=/x"});
+    auto has = [&](const std::string& entry) {
+        return std::find(env.begin(), env.end(), entry) != env.end();
+    };
+    CHECK(has("HOSTNAME=web1"));
+    CHECK(has("container=unshared"));
+    CHECK(has("A=1"));
+    CHECK(has("UNSHARED_TEST_SECRET=s3cr3t"));  // asked for by name
+    CHECK(has("PATH=/x"));                      // -e overrides the default
+    CHECK(std::count_if(env.begin(), env.end(), [](auto& e) { return e.rfind("PATH=", 0) == 0; }) ==
+          1);
+    auto plain = process::clean_environment("", {});
+    CHECK(std::none_of(plain.begin(), plain.end(),
+                       [](auto& e) { return e.rfind("UNSHARED_TEST_SECRET=", 0) == 0; }));
+    CHECK_THROWS_AS(process::clean_environment("", {"=x"}), error::UsageError);
+    ::unsetenv("UNSHARED_TEST_SECRET");
+}
+
+TEST_CASE("messages are one line, whatever the input holds") {
+    CHECK(say::one_line("a\nb") == "a\\nb");
+    CHECK(say::one_line("caf\xc3\xa9") == "caf\xc3\xa9");  // valid UTF-8 stays
+    CHECK(say::one_line("\xff\x1b[2J") == "\\xff\\x1b[2J");
 }

@@ -1,0 +1,147 @@
+#include "inroot.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "error.hpp"
+
+namespace inroot {
+namespace {
+
+// openat2(2): RESOLVE_IN_ROOT makes `root` the "/" of the lookup, so "..",
+// absolute paths and absolute symlinks cannot climb out of it;
+// RESOLVE_NO_SYMLINKS refuses every symlink (and magic link) on the way,
+// the last component included (ELOOP).
+int openat2_in_root(int root, const std::string& relative, int flags, bool symlinks = false) {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | (symlinks ? 0 : RESOLVE_NO_SYMLINKS);
+    long rc;
+    do rc = ::syscall(SYS_openat2, root, relative.c_str(), &how, sizeof how);
+    while (rc < 0 && errno == EAGAIN);  // the kernel asks for a retry on a rename race
+    return static_cast<int>(rc);
+}
+
+// "/dev/pts" -> "dev/pts": openat2 takes paths relative to the root fd.
+std::string relative(std::string_view path) {
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    return path.empty() ? std::string(".") : std::string(path);
+}
+
+const char* kind_name(Kind kind) {
+    return kind == Kind::directory ? "a directory" : "a regular file";
+}
+
+std::string link_target(int dir, const std::string& name) {
+    char target[4096];
+    ssize_t n = ::readlinkat(dir, name.c_str(), target, sizeof target - 1);
+    return n < 0 ? "?" : std::string(target, static_cast<size_t>(n));
+}
+
+// Walks `path` one component at a time, without following anything, to
+// name the first component that is missing, a symlink, or unreadable.
+std::string walk_problem(int root, std::string_view path) {
+    std::string rel = relative(path), walked;
+    fd::Fd dir{::fcntl(root, F_DUPFD_CLOEXEC, 0)};
+    size_t start = 0;
+    while (start < rel.size() && rel != ".") {
+        size_t end = rel.find('/', start);
+        std::string name = rel.substr(start, end - start);
+        walked += "/" + name;
+        struct stat st {};
+        if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return fmt::format("{} {}", walked,
+                               errno == ENOENT
+                                   ? "does not exist"
+                                   : fmt::format("cannot be read: {}", std::strerror(errno)));
+        if (S_ISLNK(st.st_mode))
+            return fmt::format(
+                "{} is a symlink (to {}): unshared does not follow symlinks "
+                "where it mounts, as they may lead out of the rootfs",
+                walked, link_target(dir.get(), name));
+        if (end == std::string::npos) break;
+        int next = ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) return fmt::format("{} is not a directory", walked);
+        dir = fd::Fd{next};
+        start = end + 1;
+    }
+    return "";
+}
+
+std::string type_problem(const fd::Fd& opened, std::string_view path, Kind kind) {
+    struct stat st {};
+    error::check_syscall(::fstat(opened.get(), &st), fmt::format("fstat(\"{}\")", path));
+    bool ok = kind == Kind::directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+    if (ok) return "";
+    const char* what = S_ISDIR(st.st_mode)   ? "a directory"
+                       : S_ISREG(st.st_mode) ? "a regular file"
+                                             : "a special file";
+    return fmt::format("{} is {}, not {}", path, what, kind_name(kind));
+}
+
+}  // namespace
+
+std::string problem(const fd::Fd& root, std::string_view path, Kind kind) {
+    int raw = openat2_in_root(root.get(), relative(path), O_PATH);
+    if (raw < 0) {
+        int err = errno;
+        std::string why = walk_problem(root.get(), path);
+        return why.empty() ? fmt::format("{} cannot be opened: {}", path, std::strerror(err)) : why;
+    }
+    return type_problem(fd::Fd{raw}, path, kind);
+}
+
+fd::Fd open(const fd::Fd& root, std::string_view path, Kind kind) {
+    int raw = openat2_in_root(root.get(), relative(path), O_PATH);
+    if (raw < 0) throw std::runtime_error(problem(root, path, kind));
+    fd::Fd opened{raw};
+    if (std::string why = type_problem(opened, path, kind); !why.empty())
+        throw std::runtime_error(why);
+    return opened;
+}
+
+fd::Fd make(const fd::Fd& root, std::string_view path, Kind kind, mode_t mode) {
+    std::string rel = relative(path);
+    size_t slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? "/" : "/" + rel.substr(0, slash);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    // An O_PATH fd serves as the dirfd of mkdirat(2) and openat(2).
+    fd::Fd dir = open(root, parent, Kind::directory);
+    if (kind == Kind::directory) {
+        error::check_syscall(::mkdirat(dir.get(), name.c_str(), mode),
+                             fmt::format("mkdir(\"{}\")", path));
+    } else {
+        // O_EXCL|O_NOFOLLOW: never open something that was already there.
+        int file = error::check_syscall(
+            ::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
+                     mode),
+            fmt::format("open(\"{}\", O_CREAT|O_EXCL)", path));
+        ::close(file);
+    }
+    return open(root, path, kind);
+}
+
+bool exists(const fd::Fd& root, std::string_view path) {
+    fd::Fd found{openat2_in_root(root.get(), relative(path), O_PATH, true)};
+    return found.valid();
+}
+
+std::string fd_path(const fd::Fd& fd) {
+    return fmt::format("/proc/self/fd/{}", fd.get());
+}
+
+fd::Fd open_directory(const std::string& path) {
+    return fd::Fd{error::check_syscall(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC),
+                                       fmt::format("open(\"{}\")", path))};
+}
+
+}  // namespace inroot
