@@ -62,9 +62,20 @@ class Check:
 
 
 CHECKS = []
-# The question for a run that damaged the lab; a check module may set its own
-# DAMAGE_ASK.
-DAMAGE_ASK = "What did your code change outside the container, and in which namespace?"
+# The question for a run that changed the lab, by what it changed; a check
+# module may set its own DAMAGE_ASK entries.
+DAMAGE_ASK = {
+    "mounts": "Which of your mounts or unmounts reached the host, and through which mount "
+              "namespace (mount_namespaces(7))?",
+    "rootfs": "Does your code create or change anything in the rootfs, the user's directory, "
+              "and leave it there? A runtime writes nothing there.",
+    "names": "In which UTS namespace did the name change: was it the container's own "
+             "(uts_namespaces(7))?",
+    "ipc": "In which IPC namespace was that object made or removed: the container's own "
+           "(ipc_namespaces(7))?",
+    "processes": "Which process of the container was left running, and who should have ended "
+                 "it when the container ended?",
+}
 
 
 def check(description, ask):
@@ -145,9 +156,26 @@ def _processes():
     return found
 
 
+def _rootfs_tree():
+    """Every path in the rootfs with its type, size and modification time,
+    not descending into what is mounted in it (a run may leak a /proc there)."""
+    found, device = {}, os.lstat(ROOTFS).st_dev
+    for root, dirs, files in os.walk(ROOTFS):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            found[os.path.relpath(path, ROOTFS)] = (st.st_mode, st.st_size, st.st_mtime_ns)
+        dirs[:] = [d for d in dirs if os.lstat(os.path.join(root, d)).st_dev == device]
+    return found
+
+
 def lab_state():
     uname = os.uname()
     return {
+        "rootfs": _rootfs_tree(),
         "mounts": Counter(_mounts()),
         "names": (uname.nodename, _domainname()),
         "ipc": _sysv_ipc(),
@@ -172,11 +200,13 @@ def _reap_orphans():
 
 def _mount_list(mounts):
     points = sorted({m[0] for m in mounts})
-    return words(points, 6)
+    shown = words(points, 6).replace(" in all)", " mount points in all)")
+    return f"{plural(len(mounts), 'mount')}, on {shown}"
 
 
 def changes(before, after):
-    """Sentences saying how the lab changed between two states; [] if it did not."""
+    """(kind, sentence) for each way the lab changed between two states; [] if
+    it did not. The kinds are the keys of DAMAGE_ASK."""
     said = []
     lost = before["mounts"] - after["mounts"]
     gained = after["mounts"] - before["mounts"]
@@ -184,29 +214,40 @@ def changes(before, after):
     lost = [m for m in lost.elements() if m[0] not in changed]
     gained = [m for m in gained.elements() if m[0] not in changed]
     if lost:
-        said.append(f"the lab lost {plural(len(lost), 'mount')}: {_mount_list(lost)}")
+        said.append(("mounts", f"the lab lost {_mount_list(lost)}"))
     if gained:
-        said.append(f"the lab gained {plural(len(gained), 'mount')}: {_mount_list(gained)}")
+        said.append(("mounts", f"the lab gained {_mount_list(gained)}"))
     for point in sorted(changed):
         old = [m for m in before["mounts"] if m[0] == point][0]
         new = [m for m in after["mounts"] if m[0] == point][0]
         what = [f"{kind} {a} became {b}" for kind, a, b in
                 zip(("type", "source", "options", "propagation"), old[1:], new[1:]) if a != b]
-        said.append(f"the lab's mount on {point} changed: {', '.join(what)}")
+        said.append(("mounts", f"the lab's mount on {point} changed: {', '.join(what)}"))
     if before["names"][0] != after["names"][0]:
-        said.append(f"the lab's hostname changed from {before['names'][0]} to {after['names'][0]}")
+        said.append(("names", f"the lab's hostname changed from {before['names'][0]} to "
+                              f"{after['names'][0]}"))
     if before["names"][1] != after["names"][1]:
-        said.append(f"the lab's domain name changed from {before['names'][1]} "
-                    f"to {after['names'][1]}")
+        said.append(("names", f"the lab's domain name changed from {before['names'][1]} "
+                              f"to {after['names'][1]}"))
     for kind, label in (("ipc", "System V IPC objects"), ("mqueues", "POSIX message queues")):
         if after[kind] - before[kind]:
-            said.append(f"new {label} appeared in the lab: {words(sorted(after[kind] - before[kind]))}")
+            said.append(("ipc", f"new {label} appeared in the lab: "
+                                f"{words(sorted(after[kind] - before[kind]))}"))
         if before[kind] - after[kind]:
-            said.append(f"{label} of the lab vanished: {words(sorted(before[kind] - after[kind]))}")
+            said.append(("ipc", f"{label} of the lab vanished: "
+                                f"{words(sorted(before[kind] - after[kind]))}"))
+    old, new = before["rootfs"], after["rootfs"]
+    for label, paths in (("added", sorted(set(new) - set(old))),
+                         ("removed", sorted(set(old) - set(new))),
+                         ("changed", sorted(p for p in set(new) & set(old) if new[p] != old[p]))):
+        if paths:
+            said.append(("rootfs", f"the rootfs (the user's directory {ROOTFS}) had "
+                                   f"{words(paths, 6)} {label}"))
     left = {p: n for p, n in after["processes"].items() if p not in before["processes"]}
     if left:
-        said.append(f"{plural(len(left), 'process')} of the container outlived it: "
-                    + words(f"{n} (pid {p})" for p, n in sorted(left.items())))
+        names = words(f"{n} (pid {p})" for p, n in sorted(left.items()))
+        said.append(("processes",
+                     f"{plural(len(left), 'process')} of the container outlived it: {names}"))
     return said
 
 
@@ -239,8 +280,9 @@ def guard(before, during):
     said = changes(before, after)
     _clean_up_processes(before, after)
     if said:
-        raise Wrong(f"after {during}, {'; '.join(said)}. A container must leave its host "
-                    "(here the lab) as it found it.", ask=DAMAGE_ASK)
+        raise Wrong(f"after {during}, {'; '.join(sentence for _, sentence in said)}. A container "
+                    "must leave its host (here the lab) as it found it.",
+                    ask=DAMAGE_ASK[said[0][0]])
 
 
 # --- running the learner's build ------------------------------------------------------
@@ -365,14 +407,13 @@ def _lab_mqueue_view():
 def load_checks(exercise):
     """Loads checks/NN-name.py; its `from checker import ...` must find this
     module, not a second copy of it, so that its checks land in CHECKS."""
-    global DAMAGE_ASK
     import importlib.util
     sys.modules.setdefault("checker", sys.modules[__name__])
     path = HERE / "checks" / f"{exercise}.py"
     spec = importlib.util.spec_from_file_location(f"checks_{exercise[:2]}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    DAMAGE_ASK = getattr(module, "DAMAGE_ASK", DAMAGE_ASK)
+    DAMAGE_ASK.update(getattr(module, "DAMAGE_ASK", {}))
     return module
 
 

@@ -22,6 +22,7 @@ All the variants of all the exercises share one build folder, so each one
 recompiles only the swapped file (and relinks one chapter).
 """
 import argparse
+import fcntl
 import importlib.machinery
 import importlib.util
 import json
@@ -87,8 +88,28 @@ def check(chapter, file, build, results):
     return done.returncode, done.stdout + done.stderr, outcome
 
 
+def rootfs_tree(build):
+    """The rootfs's paths with their type and size, to see that a variant
+    left it as it was (a later variant must not start from a dirty one)."""
+    rootfs, found = build / "rootfs", set()
+    for root, dirs, files in os.walk(rootfs):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(root, name))
+            found.add((os.path.relpath(os.path.join(root, name), rootfs), st.st_mode, st.st_size))
+        dirs[:] = [d for d in dirs if not os.path.ismount(os.path.join(root, d))]
+    return found
+
+
+def rebuild_rootfs(build):
+    """Makes the next check's build step build the rootfs anew."""
+    (build / "rootfs" / ".unshared-rootfs").unlink(missing_ok=True)
+
+
 def indented(text):
     return "".join("      | " + line + "\n" for line in text.rstrip().splitlines())
+
+
+PRISTINE = {}  # build folder -> its rootfs tree as built
 
 
 def prove(exercise, build, scratch):
@@ -109,6 +130,11 @@ def prove(exercise, build, scratch):
         started = time.monotonic()
         status, output, outcome = check(chapter, path, build, scratch / "results.json")
         took = f"{time.monotonic() - started:4.0f} s"
+        if PRISTINE.get(build) is None:
+            PRISTINE[build] = rootfs_tree(build)
+        elif rootfs_tree(build) != PRISTINE[build]:
+            print(f"  (with {label} the rootfs changed: it is built anew for the next variant)")
+            rebuild_rootfs(build)
         if outcome is None:
             problems.append(f"{chapter}: {label} did not build or run (exit status {status})")
             print(f"  ERROR  {label} ({took}): did not build or run\n{indented(output)}")
@@ -152,10 +178,17 @@ def main():
         sys.exit(77)
     wanted = [e for e in generate.exercises() if generate.checks_of(e.name)
               and (not args.exercises or e.name in args.exercises)]
+    build = args.build_dir.absolute()
+    build.mkdir(parents=True, exist_ok=True)
+    # One run at a time per build folder (each variant's check takes the
+    # folder's own lock, .lock, for itself).
+    lock = open(build / ".mutants-lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    rebuild_rootfs(build)  # start from a rootfs no earlier run wrote into
     started, problems = time.monotonic(), []
     with tempfile.TemporaryDirectory(prefix="unshared-mutants.") as scratch:
         for exercise in sorted(wanted, key=lambda e: e.name):
-            problems += prove(exercise, args.build_dir.absolute(), Path(scratch))
+            problems += prove(exercise, build, Path(scratch))
     print(f"\n{len(wanted)} exercises in {time.monotonic() - started:.0f} s")
     for p in problems:
         print("  " + p)
