@@ -6,10 +6,15 @@ import tempfile
 from checker import ROOTFS, Wrong, check, probe, run_ok, words
 import harness as h
 
-# A run that changed the lab's mounts changed the host's: propagation.
-DAMAGE_ASK = ("Mount and unmount events travel between peers of a shared mount: before your "
-              "first mount or unmount, did you cut every mount of the copied table off from the "
-              "host's, the mounts under / included (mount_namespaces(7), \"Shared subtrees\")?")
+DAMAGE_ASK = {
+    # A run that changed the lab's mounts changed the host's: propagation.
+    "mounts": "Mount and unmount events travel between peers of a shared mount: before your "
+              "first mount or unmount, did you cut every mount of the copied table off from "
+              "the host's, the mounts under / included (mount_namespaces(7), \"Shared "
+              "subtrees\")?",
+    "rootfs": "Does your code make a directory in the rootfs, the user's directory, and leave "
+              "it there? Which pivot_root(2) call needs no put_old directory at all (NOTES)?",
+}
 
 
 @check("the container starts in the rootfs: `ls -a /` lists it",
@@ -52,3 +57,4 @@ def host_mounts_gone():
                     f"/proc/self/mountinfo (as {words(seen)}), with "
                     f"{len(mountinfo.splitlines())} mounts in all; expected only the container's "
                     "own mounts.")
+
