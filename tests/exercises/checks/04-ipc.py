@@ -5,9 +5,10 @@ import tempfile
 
 from checker import Wrong, check, run_ok, words
 
-DAMAGE_ASK = ("An mqueue filesystem shows the queues of the IPC namespace of the process that "
-              "mounted it: from which namespace does your code get the /dev/mqueue it shows "
-              "(mq_overview(7))?")
+DAMAGE_ASK = {
+    "ipc": "An mqueue filesystem shows the queues of the IPC namespace of the process that "
+           "mounted it: from which namespace does your /dev/mqueue come (mq_overview(7))?",
+}
 
 
 @check("/dev/mqueue inside lists the container's own queues, and none of the host's",
@@ -36,7 +37,8 @@ def own_queues():
            "flags stop set-user-ID bits, device files and execution on it?")
 def mount_flags():
     mountinfo = run_ok("cat", "/proc/self/mountinfo").stdout
-    options = [line.split()[5] for line in mountinfo.splitlines() if line.split()[4] == "/dev/mqueue"]
+    options = [line.split()[5] for line in mountinfo.splitlines()
+               if line.split()[4] == "/dev/mqueue"]
     if not options:
         raise Wrong("/proc/self/mountinfo inside has no mount on /dev/mqueue; expected the "
                     "mqueue filesystem there.")
