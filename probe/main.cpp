@@ -10,8 +10,10 @@
 //   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare)
 //   probe exists PATH            probe orphans N
 //   probe shm-create KEY         probe mq-create NAME
-//   probe attack chroot-escape PATH | hostname NAME | shm-read KEY | kill PID
-//   probe attack see-proc PID | join-uts PID
+//   probe attack chroot-escape PATH | inherited-fd | open-by-handle TYPE HEX
+//   probe attack write-rootfs PATH TEXT | hostname NAME | shm-read KEY
+//   probe attack kill PID | see-proc PID | proc-root PID PATH | join-uts PID
+//   probe attack join-mnt PID PATH
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -32,10 +34,17 @@ using probe::Args;
 using Question = std::function<int(const Args&)>;
 
 int attack(const Args& args) {
-    static const std::map<std::string, Question> attacks{
-        {"chroot-escape", probe::chroot_escape}, {"hostname", probe::hostname_attack},
-        {"shm-read", probe::shm_read},           {"kill", probe::kill_attack},
-        {"see-proc", probe::see_proc},           {"join-uts", probe::join_uts}};
+    static const std::map<std::string, Question> attacks{{"chroot-escape", probe::chroot_escape},
+                                                         {"inherited-fd", probe::inherited_fd},
+                                                         {"open-by-handle", probe::open_by_handle},
+                                                         {"write-rootfs", probe::write_rootfs},
+                                                         {"hostname", probe::hostname_attack},
+                                                         {"shm-read", probe::shm_read},
+                                                         {"kill", probe::kill_attack},
+                                                         {"see-proc", probe::see_proc},
+                                                         {"proc-root", probe::proc_root},
+                                                         {"join-uts", probe::join_uts},
+                                                         {"join-mnt", probe::join_mnt}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));

@@ -22,6 +22,8 @@ int usage();
 std::string arg(const Args& args, size_t i);
 // The first line of a file; *err is 0, or the errno of the failed open.
 std::string first_line(const std::string& path, int* err);
+// The first line of an open file, read from its start (pread(2)); *err as above.
+std::string first_line_of(int fd, int* err);
 // The answer of an attack: "attack=NAME result=success|blocked DETAIL".
 int report(const std::string& attack, bool success, const std::string& detail);
 // The same from an outcome line "success DETAIL" or "blocked DETAIL" (of in_child).
@@ -75,6 +77,9 @@ int ipcs(const Args&);
 
 // --- attacks through the filesystem (attacks_files.cpp) ---------------------------
 int chroot_escape(const Args&);
+int inherited_fd(const Args&);
+int open_by_handle(const Args&);
+int write_rootfs(const Args&);
 
 // --- attacks on what the kernel shares unless a namespace splits it (attacks_shared.cpp)
 int hostname_attack(const Args&);
@@ -83,6 +88,8 @@ int shm_read(const Args&);
 // --- attacks through a host process (attacks_processes.cpp) -------------------------
 int kill_attack(const Args&);
 int see_proc(const Args&);
+int proc_root(const Args&);
 int join_uts(const Args&);
+int join_mnt(const Args&);
 
 }  // namespace probe

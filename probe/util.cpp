@@ -43,6 +43,14 @@ std::string first_line(const std::string& path, int* err) {
     return line;
 }
 
+std::string first_line_of(int fd, int* err) {
+    char buffer[256] = {};
+    ssize_t n = pread(fd, buffer, sizeof buffer - 1, 0);
+    *err = n < 0 ? errno : 0;
+    std::string text(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+    return text.substr(0, text.find('\n'));
+}
+
 int report(const std::string& attack, bool success, const std::string& detail) {
     std::printf("attack=%s result=%s %s\n", attack.c_str(), success ? "success" : "blocked",
                 detail.c_str());
