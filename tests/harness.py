@@ -350,12 +350,9 @@ def rootfs_copy():
         subprocess.run(["rm", "-rf", "--one-file-system", str(scratch)], check=True)
 
 
-def file_handle(path):
-    """The file handle of `path`, as name_to_handle_at(2) gives it: (handle
-    type, handle bytes in hex), what open_by_handle_at(2) takes. Skipped when
-    the filesystem gives no handles (EOPNOTSUPP: overlayfs, some FUSE)."""
+def _name_to_handle(path):
+    """name_to_handle_at(2) through ctypes: (errno, handle type, handle bytes)."""
     import ctypes
-    import errno
 
     class FileHandle(ctypes.Structure):  # struct file_handle, MAX_HANDLE_SZ bytes
         _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int),
@@ -363,11 +360,24 @@ def file_handle(path):
     libc = ctypes.CDLL(None, use_errno=True)
     handle, mount_id = FileHandle(handle_bytes=128), ctypes.c_int()
     AT_FDCWD = -100
-    if libc.name_to_handle_at(AT_FDCWD, os.fsencode(path), ctypes.byref(handle),
+    if libc.name_to_handle_at(AT_FDCWD, os.fsencode(str(path)), ctypes.byref(handle),
                               ctypes.byref(mount_id), 0) != 0:
-        err = ctypes.get_errno()
-        if err in (errno.EOPNOTSUPP, errno.ENOSYS):
-            raise Skipped(f"name_to_handle_at({path}): {os.strerror(err)}: "
-                          "the rootfs's filesystem gives no file handles")
-        raise Failed(f"name_to_handle_at({path}) on the host: {os.strerror(err)}")
-    return handle.handle_type, bytes(handle.f_handle[:handle.handle_bytes]).hex()
+        return ctypes.get_errno(), 0, b""
+    return 0, handle.handle_type, bytes(handle.f_handle[:handle.handle_bytes])
+
+
+def file_handle(path):
+    """The file handle of `path`, as name_to_handle_at(2) gives it: (handle
+    type, handle bytes in hex), what open_by_handle_at(2) takes."""
+    err, kind, handle = _name_to_handle(path)
+    expect(err == 0, f"name_to_handle_at({path}) on the host: {os.strerror(err)}")
+    return kind, handle.hex()
+
+
+def no_file_handles(path):
+    """Why the filesystem holding `path` gives no file handles (overlayfs
+    without nfs_export, some FUSE filesystems: EOPNOTSUPP), or None if it does."""
+    err = _name_to_handle(path)[0]
+    if err == 0:
+        return None
+    return f"name_to_handle_at({path}): {os.strerror(err)}: its filesystem gives no file handles"
