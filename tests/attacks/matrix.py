@@ -90,9 +90,10 @@ def content(path):
 # --- the attacks, one play each ------------------------------------------------
 
 @attack("inherited fd", blocked_by="01-chroot",
-        tries="read a host file through an fd the runtime did not close (runc CVE-2024-21626)",
+        tries="read a host file through an fd the runtime let through",
         needs="a runtime that lets an fd of its caller through; nothing else",
-        proof="reads a secret through an fd the test opened on it and passed to the chapter")
+        proof="reads a secret through an fd the test opened on it and passed to the chapter "
+              "(the runc CVE-2024-21626 class)")
 def read_through_inherited_fd(chapter):
     with h.host_secret() as secret, open(secret) as leaked:
         answer = ask(chapter, "inherited-fd", pass_fds=(leaked.fileno(),))
@@ -154,10 +155,10 @@ def see_host_process(chapter):
 
 
 @attack("join host namespace", blocked_by="05-pid",
-        tries="setns(2) into a host process's UTS namespace via /proc/PID/ns, "
-              "as `nsenter --uts` does",
+        tries="join a host process's UTS namespace, as `nsenter --uts` does",
         needs="root (CAP_SYS_ADMIN); a host process in sight",
-        proof="the hostname it reads there is the host's")
+        proof="setns(2) through /proc/PID/ns/uts of the test's `sleep`; the hostname it reads "
+              "there is the host's")
 def join_host_namespace(chapter):
     with h.sentinel() as victim:
         return ask(chapter, "join-uts", str(victim.pid)).get("hostname") == h.host_hostname()
@@ -174,10 +175,10 @@ def read_through_proc_root(chapter):
 
 
 @attack("join host mount namespace", blocked_by="05-pid",
-        tries="setns(2) into a host process's mount namespace via /proc/PID/ns/mnt, "
-              "as `nsenter --mount` does, and read a host file",
+        tries="join a host process's mount namespace, as `nsenter --mount` does",
         needs="root (CAP_SYS_ADMIN, CAP_SYS_CHROOT); a host process in sight",
-        proof="reads a secret the test wrote outside the rootfs (in a child of the probe)")
+        proof="setns(2) through /proc/PID/ns/mnt of the test's `sleep` (in a child of the "
+              "probe), then reads a secret the test wrote outside the rootfs")
 def join_host_mount_namespace(chapter):
     with h.sentinel() as victim, h.host_secret() as secret:
         answer = ask(chapter, "join-mnt", str(victim.pid), str(secret))
@@ -185,10 +186,11 @@ def join_host_mount_namespace(chapter):
 
 
 @attack("shocker", blocked_by="09-caps",
-        tries="open a host file by its handle, open_by_handle_at(2): the 2014 'shocker' escape",
+        tries="open a host file by its handle: open_by_handle_at(2)",
         needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",
-        proof="opens, by the handle the test took (the exploit guessed it), a secret made "
-              "beside a rootfs copy, on its filesystem",
+        proof="the 2014 escape from Docker guessed the handle; here the test hands over the "
+              "handle of a secret it made beside a rootfs copy, on its filesystem, and the "
+              "probe reads it",
         cannot_run=lambda chapter: h.no_file_handles(h.ROOTFS.parent))
 def open_by_handle(chapter):
     with h.rootfs_copy() as rootfs:
@@ -200,7 +202,7 @@ def open_by_handle(chapter):
 
 
 @attack("write into the rootfs", blocked_by="11-full",
-        tries="create a file in the rootfs's /etc, where the host sees it",
+        tries="create a file in /etc that the host sees in the rootfs",
         needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",
         proof="the file appears in the rootfs copy the chapter ran on")
 def write_into_rootfs(chapter):
