@@ -32,6 +32,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
 
 
+def runs_everywhere(chapter):
+    return None
+
+
 @dataclass(frozen=True)
 class Attack:
     name: str                    # the row's title, short
@@ -41,7 +45,7 @@ class Attack:
     blocked_by: str              # the chapter whose mechanism stops it, built yet or not
     play: Callable[[str], bool]  # plays it in a chapter: True if it worked
     # Why a cell cannot run on this machine (a reason, reported as a skip), or None.
-    cannot_run: Callable[[str], Optional[str]] = lambda chapter: None
+    cannot_run: Callable[[str], Optional[str]] = runs_everywhere
 
     def expected(self, chapter):
         """'success' before the chapter that stops it, 'blocked' from it on."""
@@ -49,13 +53,14 @@ class Attack:
 
     def stopped_by(self):
         """The blocking chapter, as the doc shows it."""
-        return self.blocked_by if self.blocked_by in h.ALL_CHAPTERS else f"not yet ({self.blocked_by})"
+        built = self.blocked_by in h.ALL_CHAPTERS
+        return self.blocked_by if built else f"not yet ({self.blocked_by})"
 
 
 ATTACKS = []
 
 
-def attack(name, *, tries, needs, proof, blocked_by, cannot_run=None):
+def attack(name, *, tries, needs, proof, blocked_by, cannot_run=runs_everywhere):
     """Declares the function below as the play of an attack (a row of the matrix)."""
     last = h.number(h.ALL_CHAPTERS[-1])
     assert re.fullmatch(r"\d\d-[a-z]+", blocked_by), blocked_by
@@ -63,8 +68,7 @@ def attack(name, *, tries, needs, proof, blocked_by, cannot_run=None):
         f"{name}: no chapter {blocked_by}"
 
     def register(play):
-        ATTACKS.append(Attack(name, tries, needs, proof, blocked_by, play,
-                              *([cannot_run] if cannot_run else [])))
+        ATTACKS.append(Attack(name, tries, needs, proof, blocked_by, play, cannot_run))
         return play
     return register
 
