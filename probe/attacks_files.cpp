@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -58,12 +59,14 @@ int chroot_escape(const Args& args) {
 
 // The runc CVE-2024-21626 class: a file descriptor the runtime was given
 // (or opened itself) and did not close reaches the container, and with it
-// the file it refers to, wherever that file is. Looks at every fd above 2,
-// as an attacker who knows nothing would, and reads the first regular file
-// among them from its start. Only reads.
+// the file it refers to, wherever that file is. Looks at every fd above 2
+// (up to the open-files limit, getrlimit(2)), as an attacker who knows
+// nothing would, and reads the first regular file among them from its
+// start. Only reads.
 int inherited_fd(const Args&) {
+    long limit = std::min(sysconf(_SC_OPEN_MAX), 1L << 16);
     std::string seen;
-    for (int fd = 3; fd < 1024; ++fd) {
+    for (int fd = 3; fd < limit; ++fd) {
         struct stat st {};
         if (fstat(fd, &st) != 0) continue;
         seen += (seen.empty() ? "" : ",") + std::to_string(fd);
