@@ -312,7 +312,7 @@ def lab_tmpfs():
            "run the tests through tests/lab")
     if _lab_tmpfs["users"] == 0:
         point = _tmpfs_mount_point()
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=4m",
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=64m",
                         "unshared-lab-tmpfs", str(point)], check=True)
         _lab_tmpfs["path"] = point
     _lab_tmpfs["users"] += 1

@@ -14,28 +14,12 @@ import sys
 import tempfile
 import termios
 import time
-from contextlib import contextmanager
 from pathlib import Path
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
 
 FROM_02 = h.chapters_from("02-mnt")
 SECRET = "host-secret-fd-42"
-
-
-# --- a scratch area of the lab's own --------------------------------------
-
-@contextmanager
-def lab_tmpfs():
-    """A tmpfs mounted in the lab's mount namespace: what is made in it never
-    touches the machine's disks, and it vanishes with the lab."""
-    d = tempfile.mkdtemp(prefix="unshared-chassis.")
-    subprocess.run(["mount", "-t", "tmpfs", "chassis", d], check=True)
-    try:
-        yield Path(d)
-    finally:
-        subprocess.run(["umount", "-l", d], check=False)
-        os.rmdir(d)
 
 
 def tree_state(path):
@@ -63,7 +47,7 @@ SYMLINK_TARGETS = [
 @h.check("a rootfs whose mount targets are symlinks is refused (exit 2, one line), "
          "and nothing outside it is mounted on or changed", FROM_02)
 def symlinked_mount_targets(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         rootfs = lab / "nest" / "rootfs"
         shutil.copytree(h.ROOTFS, rootfs, symlinks=True)
         for decoy in (lab / "decoy", lab / "nest" / "decoy"):
@@ -94,7 +78,7 @@ def symlinked_mount_targets(chapter):
 
 @h.check("a mount target that is a regular file: exit 2, one line saying so", FROM_02)
 def mount_target_is_a_file(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         rootfs = lab / "rootfs"
         shutil.copytree(h.ROOTFS, rootfs, symlinks=True)
         (rootfs / "tmp").rmdir()
@@ -109,7 +93,7 @@ def mount_target_is_a_file(chapter):
 
 @h.check("a file descriptor the caller left open does not reach the container")
 def inherited_fd(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         secret = lab / "secret"
         secret.write_text(SECRET + "\n")
         fd = os.open(secret, os.O_RDONLY)  # inheritable: as `exec 7<file` in a shell
