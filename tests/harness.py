@@ -384,3 +384,14 @@ def no_file_handles(path):
     if err == 0:
         return None
     return f"name_to_handle_at({path}): {os.strerror(err)}: its filesystem gives no file handles"
+
+
+def tree_state(tree):
+    """Every path under `tree` with its type, size and mtime: compare two to
+    see whether anything under `tree` was added, removed or changed."""
+    entries = []
+    for root, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(root, name))
+            entries.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
+    return sorted(entries)

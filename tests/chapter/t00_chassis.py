@@ -22,16 +22,6 @@ FROM_02 = h.chapters_from("02-mnt")
 SECRET = "host-secret-fd-42"
 
 
-def tree_state(path):
-    """Every entry under `path` with its type, size and mtime."""
-    state = []
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            st = os.lstat(os.path.join(root, name))
-            state.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
-    return sorted(state)
-
-
 # --- 1. mount targets that are symlinks -----------------------------------
 
 # (the rootfs path to replace, where its symlink points, what the attacker wants)
@@ -58,14 +48,14 @@ def symlinked_mount_targets(chapter):
             saved = lab / f"saved-{name}"
             path.rename(saved)
             os.symlink(target, path)
-            before = (tree_state(lab / "decoy"), tree_state(lab / "nest" / "decoy"),
+            before = (h.tree_state(lab / "decoy"), h.tree_state(lab / "nest" / "decoy"),
                       h.host_mounts())
             try:
                 result = h.run(chapter, "true", rootfs=rootfs)
             finally:
                 path.unlink()
                 saved.rename(path)
-            after = (tree_state(lab / "decoy"), tree_state(lab / "nest" / "decoy"),
+            after = (h.tree_state(lab / "decoy"), h.tree_state(lab / "nest" / "decoy"),
                      h.host_mounts())
             lines = result.stderr.strip().splitlines()
             h.expect(result.returncode == 2 and len(lines) == 1 and "symlink" in lines[0]
