@@ -227,6 +227,11 @@ def main():
     if not CHAPTERS:
         print(f"SKIP: no chapter binary in {BIN}")
         sys.exit(SKIP)
+    with cgroup_parent():
+        _run_checks()
+
+
+def _run_checks():
     passed, failures, skipped = 0, [], []
     for description, fn, chapters in _CHECKS:
         for chapter in (CHAPTERS if chapters is None else chapters):
@@ -395,3 +400,74 @@ def tree_state(tree):
             st = os.lstat(os.path.join(root, name))
             entries.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
     return sorted(entries)
+
+
+# --- a cgroup of the test run's own -----------------------------------------
+
+# The controllers the cgroup chapter limits. On a cgroup v1 machine each has
+# its own hierarchy; on v2 they all live in the unified one.
+CGROUP_CONTROLLERS = ("memory", "cpu", "pids")
+
+
+def _cgroup_dirs(name):
+    """Where a cgroup called `name` goes under this process's own cgroup, one
+    directory per v1 controller mounted here, or one in the v2 hierarchy if
+    it has the controllers: never elsewhere in the machine's tree."""
+    dirs = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for c in controllers.split(","):
+            if c in CGROUP_CONTROLLERS and Path(f"/sys/fs/cgroup/{c}").is_dir():
+                dirs.append(Path(f"/sys/fs/cgroup/{c}{path}") / name)
+        unified = Path("/sys/fs/cgroup/unified")
+        unified = unified if unified.is_dir() else Path("/sys/fs/cgroup")
+        if controllers == "" and (unified / "cgroup.controllers").exists():
+            available = (unified / path.lstrip("/") / "cgroup.controllers").read_text().split()
+            if any(c in available for c in CGROUP_CONTROLLERS):
+                dirs.append(unified / path.lstrip("/") / name)
+    return dirs
+
+
+def _remove_cgroup(d):
+    """Kills what is left in cgroup `d` and its children, then removes them."""
+    if not d.is_dir():
+        return
+    for child in sorted((p for p in d.rglob("*") if p.is_dir()), reverse=True):
+        _remove_cgroup(child)
+    for _ in range(50):
+        pids = (d / "cgroup.procs").read_text().split()
+        for p in pids:
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            d.rmdir()
+            return
+        except OSError:  # EBUSY until the killed processes are gone
+            time.sleep(0.02)
+
+
+@contextmanager
+def cgroup_parent():
+    """A parent cgroup of this test run's own (unshared-test-PID under our
+    cgroup, in every hierarchy that has memory, cpu or pids), exported as
+    UNSHARED_CGROUP_PARENT (':'-separated) for the chapters that make cgroups,
+    and removed afterwards with whatever a test left in it: two runs never
+    share one, and a leak is the run's own. Where cgroups cannot be made
+    (read-only, not root), it yields [] and sets nothing."""
+    made = []
+    for d in _cgroup_dirs(f"unshared-test-{os.getpid()}"):
+        try:
+            d.mkdir()
+            made.append(d)
+        except OSError:
+            pass
+    if made:
+        os.environ["UNSHARED_CGROUP_PARENT"] = ":".join(map(str, made))
+    try:
+        yield made
+    finally:
+        os.environ.pop("UNSHARED_CGROUP_PARENT", None)
+        for d in made:
+            _remove_cgroup(d)
