@@ -86,7 +86,8 @@ fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
         return inroot::open(root, row.target, inroot::Kind::directory);
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
-    explain::step({fmt::format("{}(\"{}\")", dir ? "mkdirat" : "openat(O_CREAT|O_EXCL)", shown),
+    explain::step({dir ? fmt::format("mkdirat(\"{}\")", shown)
+                       : fmt::format("openat(\"{}\", O_CREAT|O_EXCL)", shown),
                    (dir ? "mkdir " : "touch ") + explain::shell_quote(shown),
                    dir ? "mkdir(2)" : "open(2)"});
     return inroot::make(root, row.target,

@@ -368,12 +368,11 @@ void exec(const Process& command) {
     for (const std::string& entry : command.env) envp.push_back(const_cast<char*>(entry.c_str()));
     argv.push_back(nullptr);
     envp.push_back(nullptr);
-    std::string shell;
-    for (const std::string& word : command.argv)
-        shell += (shell.empty() ? "" : " ") + explain::shell_quote(word);
-    explain::step({fmt::format("execvp(\"{}\")", command.argv.at(0)),
-                   fmt::format("env -i ({} variables) {}", command.env.size(), shell),
-                   "execve(2)"});
+    // The shell spelling: `env -i` starts from an empty environment, as we do.
+    std::string shell = "exec env -i";
+    for (const std::string& word : command.env) shell += " " + explain::shell_quote(word);
+    for (const std::string& word : command.argv) shell += " " + explain::shell_quote(word);
+    explain::step({fmt::format("execvp(\"{}\")", command.argv.at(0)), shell, "execve(2)"});
     // The command starts as a program started by a shell would: the signal
     // mask the runtime was given, SIGPIPE back to its default.
     check_syscall(::sigprocmask(SIG_SETMASK, &g_mask_at_start, nullptr),

@@ -13,7 +13,11 @@
 #include <string>
 #include <vector>
 
-int tiocsti(const std::vector<std::string>& args) {
+#include "probe.hpp"
+
+namespace probe {
+
+int tiocsti(const Args& args) {
     std::string text = args.empty() ? "echo INJECTED\n" : args[0] + "\n";
     std::string took;
     for (int fd = 0; fd <= 2; ++fd) {
@@ -25,3 +29,5 @@ int tiocsti(const std::vector<std::string>& args) {
     std::printf("tiocsti=%s\n", took.empty() ? "none" : took.c_str());
     return 0;
 }
+
+}  // namespace probe

@@ -17,6 +17,7 @@ Exit status: 0 all pass, 1 some fail, 77 skipped (ctest SKIP_RETURN_CODE).
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,13 +59,14 @@ def chapters_before(first):
 
 # --- running chapters ---------------------------------------------------------
 
-def run(chapter, *command, options=(), timeout=30, rootfs=None):
-    """Runs `chapter [options] --rootfs R -- command`; returns CompletedProcess."""
+def run(chapter, *command, options=(), timeout=30, rootfs=None, pass_fds=()):
+    """Runs `chapter [options] --rootfs R -- command`; returns CompletedProcess.
+    `pass_fds`: open fds the chapter inherits besides 0-2 (subprocess closes the rest)."""
     argv = [str(BIN / chapter), *options, "--rootfs", str(rootfs or ROOTFS)]
     if command:
         argv += ["--", *command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, pass_fds=pass_fds)
 
 
 def run_ok(chapter, *command, **kw):
@@ -137,9 +139,11 @@ def wait_for_descendant(pid, name, timeout=10):
 
 @contextmanager
 def host_secret():
-    """A file on "the host", outside the rootfs, that no container should read."""
-    with tempfile.TemporaryDirectory(prefix="unshared-secret.") as d:
-        path = Path(d) / "secret"
+    """A file on "the host", outside the rootfs, that no container should read.
+    It lives in a tmpfs of the lab (lab_tmpfs), so nothing is written to the
+    machine, and it is outside the rootfs even when the checkout is under /tmp."""
+    with lab_tmpfs() as d:
+        path = d / "secret"
         path.write_text("host-secret-42\n")
         yield path
 
@@ -223,7 +227,12 @@ def main():
     if not CHAPTERS:
         print(f"SKIP: no chapter binary in {BIN}")
         sys.exit(SKIP)
-    passed, failures = 0, []
+    with cgroup_parent():
+        _run_checks()
+
+
+def _run_checks():
+    passed, failures, skipped = 0, [], []
     for description, fn, chapters in _CHECKS:
         for chapter in (CHAPTERS if chapters is None else chapters):
             name = f"{chapter}: {description}"
@@ -234,6 +243,9 @@ def main():
             except Failed as e:
                 failures.append((name, str(e)))
                 print(_colour("31", "  FAIL ") + f"{name}\n         {e}")
+            except Skipped as e:  # cannot run here: said, and the run ends as skipped
+                skipped.append((name, str(e)))
+                print(_colour("33", "  skip ") + f"{name}\n         {e}")
             except Exception as e:  # a bug in the test or a hang: still a failure
                 failures.append((name, repr(e)))
                 print(_colour("31", "  FAIL ") + f"{name}\n         {e!r}")
@@ -243,5 +255,219 @@ def main():
     total = passed + len(failures)
     if failures:
         print(f"\n{passed} of {total} checks pass: {failures[0][0]}")
-    print(f"{passed} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    if skipped:
+        print(f"{passed} passed, {len(failures)} failed, {len(skipped)} skipped: "
+              f"{skipped[0][0]}: {skipped[0][1]}")
+    else:
+        print(f"{passed} passed, {len(failures)} failed")
+    sys.exit(1 if failures else SKIP if skipped else 0)
+
+
+# --- for the attacks: skips, scratch space, rootfs copies, file handles --------
+
+
+class Skipped(Exception):
+    """A check that cannot run here; the message says why. A run with a
+    skipped check and no failure exits 77 (ctest: skipped), never 0."""
+
+
+# Where lab_tmpfs() may mount its tmpfs: directories every Linux system has.
+# The mount is in the lab's own mount namespace and lasts one check, so it
+# hides a directory from the lab only, and only meanwhile; an empty one is
+# taken first (it hides nothing), never one holding what the tests run.
+_TMPFS_CANDIDATES = [Path("/media"), Path("/srv"), Path("/mnt"), Path("/opt")]
+_lab_tmpfs = {"path": None, "users": 0}
+
+
+def _tmpfs_mount_point():
+    needed = [TOP, BIN, ROOTFS, Path.cwd(), Path(sys.executable)]
+    needed = [p.resolve() for p in needed]
+
+    def holds_needed(d):
+        return any(p == d or d in p.parents for p in needed)
+    usable = [d for d in _TMPFS_CANDIDATES
+              if d.is_dir() and not d.is_symlink() and not holds_needed(d.resolve())]
+    expect(usable, "no directory to mount the lab's tmpfs on: "
+           + ", ".join(map(str, _TMPFS_CANDIDATES)) + " are missing or hold the checkout")
+    return next((d for d in usable if not any(d.iterdir())), usable[0])
+
+
+def in_lab():
+    """True in a mount namespace of our own (tests/lab made it): some ancestor
+    we may look at is in another one. (PID 1's may not be readable.)"""
+    ours, pid = os.readlink("/proc/self/ns/mnt"), os.getppid()
+    while pid > 1:
+        try:
+            if os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                return True
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            pid = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            break
+    return False
+
+
+@contextmanager
+def lab_tmpfs():
+    """A fresh directory in a tmpfs mounted in the lab only: scratch space of
+    "the host" that writes nothing to the machine and vanishes with the lab.
+    Checks that use it at the same time share one mount; the last one out
+    unmounts it."""
+    expect(in_lab(), "refusing to mount a tmpfs in the machine's own mount namespace: "
+           "run the tests through tests/lab")
+    if _lab_tmpfs["users"] == 0:
+        point = _tmpfs_mount_point()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=64m",
+                        "unshared-lab-tmpfs", str(point)], check=True)
+        _lab_tmpfs["path"] = point
+    _lab_tmpfs["users"] += 1
+    scratch = Path(tempfile.mkdtemp(prefix="unshared.", dir=_lab_tmpfs["path"]))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        _lab_tmpfs["users"] -= 1
+        if _lab_tmpfs["users"] == 0:
+            # Lazy: a container still holding a file there must not make this fail.
+            subprocess.run(["umount", "--lazy", str(_lab_tmpfs["path"])], check=True)
+
+
+def _unmount_under(tree):
+    """Unmounts (lazily, deepest first) whatever the lab has mounted under `tree`."""
+    prefix = str(tree) + "/"
+    for point in sorted((m for m in host_mounts() if m.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=False)
+
+
+@contextmanager
+def rootfs_copy():
+    """A throwaway copy of the rootfs (`cp -a`), for the attacks that write
+    into the rootfs, so that no test depends on a rootfs another one wrote
+    into. Yields its path. It sits in a scratch directory made for it next to
+    ROOTFS: the same filesystem, and that directory (the copy's parent) can
+    hold host files that must share the rootfs's filesystem. Both are removed
+    afterwards, mounts left under them first, and `rm --one-file-system`
+    never crosses into a filesystem still mounted there."""
+    scratch = Path(tempfile.mkdtemp(prefix="rootfs-copy.", dir=ROOTFS.parent))
+    try:
+        copy = scratch / "rootfs"
+        subprocess.run(["cp", "-a", str(ROOTFS), str(copy)], check=True)
+        yield copy
+    finally:
+        _unmount_under(scratch)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(scratch)], check=True)
+
+
+def _name_to_handle(path):
+    """name_to_handle_at(2) through ctypes: (errno, handle type, handle bytes)."""
+    import ctypes
+
+    class FileHandle(ctypes.Structure):  # struct file_handle, MAX_HANDLE_SZ bytes
+        _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int),
+                    ("f_handle", ctypes.c_ubyte * 128)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    handle, mount_id = FileHandle(handle_bytes=128), ctypes.c_int()
+    AT_FDCWD = -100
+    if libc.name_to_handle_at(AT_FDCWD, os.fsencode(str(path)), ctypes.byref(handle),
+                              ctypes.byref(mount_id), 0) != 0:
+        return ctypes.get_errno(), 0, b""
+    return 0, handle.handle_type, bytes(handle.f_handle[:handle.handle_bytes])
+
+
+def file_handle(path):
+    """The file handle of `path`, as name_to_handle_at(2) gives it: (handle
+    type, handle bytes in hex), what open_by_handle_at(2) takes."""
+    err, kind, handle = _name_to_handle(path)
+    expect(err == 0, f"name_to_handle_at({path}) on the host: {os.strerror(err)}")
+    return kind, handle.hex()
+
+
+def no_file_handles(path):
+    """Why the filesystem holding `path` gives no file handles (overlayfs
+    without nfs_export, some FUSE filesystems: EOPNOTSUPP), or None if it does."""
+    err = _name_to_handle(path)[0]
+    if err == 0:
+        return None
+    return f"name_to_handle_at({path}): {os.strerror(err)}: its filesystem gives no file handles"
+
+
+def tree_state(tree):
+    """Every path under `tree` with its type, size and mtime: compare two to
+    see whether anything under `tree` was added, removed or changed."""
+    entries = []
+    for root, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(root, name))
+            entries.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
+    return sorted(entries)
+
+
+# --- a cgroup of the test run's own -----------------------------------------
+
+# The controllers the cgroup chapter limits. On a cgroup v1 machine each has
+# its own hierarchy; on v2 they all live in the unified one.
+CGROUP_CONTROLLERS = ("memory", "cpu", "pids")
+
+
+def _cgroup_dirs(name):
+    """Where a cgroup called `name` goes under this process's own cgroup, one
+    directory per v1 controller mounted here, or one in the v2 hierarchy if
+    it has the controllers: never elsewhere in the machine's tree."""
+    dirs = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for c in controllers.split(","):
+            if c in CGROUP_CONTROLLERS and Path(f"/sys/fs/cgroup/{c}").is_dir():
+                dirs.append(Path(f"/sys/fs/cgroup/{c}{path}") / name)
+        unified = Path("/sys/fs/cgroup/unified")
+        unified = unified if unified.is_dir() else Path("/sys/fs/cgroup")
+        if controllers == "" and (unified / "cgroup.controllers").exists():
+            available = (unified / path.lstrip("/") / "cgroup.controllers").read_text().split()
+            if any(c in available for c in CGROUP_CONTROLLERS):
+                dirs.append(unified / path.lstrip("/") / name)
+    return dirs
+
+
+def _remove_cgroup(d):
+    """Kills what is left in cgroup `d` and its children, then removes them."""
+    if not d.is_dir():
+        return
+    for child in sorted((p for p in d.rglob("*") if p.is_dir()), reverse=True):
+        _remove_cgroup(child)
+    for _ in range(50):
+        pids = (d / "cgroup.procs").read_text().split()
+        for p in pids:
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            d.rmdir()
+            return
+        except OSError:  # EBUSY until the killed processes are gone
+            time.sleep(0.02)
+
+
+@contextmanager
+def cgroup_parent():
+    """A parent cgroup of this test run's own (unshared-test-PID under our
+    cgroup, in every hierarchy that has memory, cpu or pids), exported as
+    UNSHARED_CGROUP_PARENT (':'-separated) for the chapters that make cgroups,
+    and removed afterwards with whatever a test left in it: two runs never
+    share one, and a leak is the run's own. Where cgroups cannot be made
+    (read-only, not root), it yields [] and sets nothing."""
+    made = []
+    for d in _cgroup_dirs(f"unshared-test-{os.getpid()}"):
+        try:
+            d.mkdir()
+            made.append(d)
+        except OSError:
+            pass
+    if made:
+        os.environ["UNSHARED_CGROUP_PARENT"] = ":".join(map(str, made))
+    try:
+        yield made
+    finally:
+        os.environ.pop("UNSHARED_CGROUP_PARENT", None)
+        for d in made:
+            _remove_cgroup(d)

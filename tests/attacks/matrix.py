@@ -5,82 +5,222 @@ Each chapter exists because of an attack it stops. An attack must SUCCEED
 against the chapters before its defence, which proves the attack is real,
 and FAIL from its defence on, which proves the defence holds. Success is
 judged from "the host" (the test lab) where it can be: the host's hostname
-changed, the sentinel process died.
+changed, the sentinel process died, the secret the test wrote was read.
 
-Attacks only target what this file makes for them (a file, a sleeping
-process, a shared memory segment) and clean up after themselves.
+Each attack is a record (Attack): what it tries, what it needs, how it is
+proven without harm, the chapter that stops it (maybe one not built yet:
+then every chapter expects it to succeed), and, where a cell cannot run on
+this machine, why (reported as a skip, never silently). Its play function
+plays it in one chapter and says whether it worked.
+
+Attacks only target what they make for themselves (a file, a sleeping
+process, a shared memory segment, a throwaway copy of the rootfs) and
+clean up after themselves.
 
     matrix.py CHAPTER...        play the attacks in these chapters (ctest)
     matrix.py --doc             print docs/attack-matrix.md
     matrix.py --check-doc FILE  fail if FILE is not what --doc prints
 """
 import os
+import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from typing import Callable, Optional
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
 
 
+def runs_everywhere(chapter):
+    return None
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str                    # the row's title, short
+    tries: str                   # what the attacker tries
+    needs: str                   # root, a kernel feature, what the test makes for it
+    proof: str                   # how its success is seen, harmlessly
+    blocked_by: str              # the chapter whose mechanism stops it, built yet or not
+    play: Callable[[str], bool]  # plays it in a chapter: True if it worked
+    # Why a cell cannot run on this machine (a reason, reported as a skip), or None.
+    cannot_run: Callable[[str], Optional[str]] = runs_everywhere
+
+    def expected(self, chapter):
+        """'success' before the chapter that stops it, 'blocked' from it on."""
+        return "success" if h.number(chapter) < h.number(self.blocked_by) else "blocked"
+
+    def stopped_by(self):
+        """The blocking chapter, as the doc shows it."""
+        built = self.blocked_by in h.ALL_CHAPTERS
+        return self.blocked_by if built else f"not yet ({self.blocked_by})"
+
+
+ATTACKS = []
+
+
+def attack(name, *, tries, needs, proof, blocked_by, cannot_run=runs_everywhere):
+    """Declares the function below as the play of an attack (a row of the matrix)."""
+    last = h.number(h.ALL_CHAPTERS[-1])
+    assert re.fullmatch(r"\d\d-[a-z]+", blocked_by), blocked_by
+    assert blocked_by in h.ALL_CHAPTERS or h.number(blocked_by) > last, \
+        f"{name}: no chapter {blocked_by}"
+
+    def register(play):
+        ATTACKS.append(Attack(name, tries, needs, proof, blocked_by, play, cannot_run))
+        return play
+    return register
+
+
+# What the probe said in the attack being played, for the message when a cell is wrong.
+_said = []
+
+
+def ask(chapter, *question, **kw):
+    """Plays `probe attack QUESTION...` in the chapter; returns its key=value answers.
+    A probe that gives no verdict is a broken attack, never a "blocked" one."""
+    answer = h.probe(chapter, "attack", *question, **kw)
+    _said.append(" ".join(f"{k}={v}" for k, v in answer.items()))
+    h.expect(answer.get("result") in ("success", "blocked"),
+             f"probe attack {question[0]} gave no verdict: {answer}")
+    return answer
+
+
+def content(path):
+    return path.read_text().strip()
+
+
+# --- the attacks, one play each ------------------------------------------------
+
+@attack("inherited fd", blocked_by="01-chroot",
+        tries="read a host file through an fd the runtime let through",
+        needs="a runtime that lets an fd of its caller through; nothing else",
+        proof="reads a secret through an fd the test opened on it and passed to the chapter "
+              "(the runc CVE-2024-21626 class)")
+def read_through_inherited_fd(chapter):
+    with h.host_secret() as secret, open(secret) as leaked:
+        answer = ask(chapter, "inherited-fd", pass_fds=(leaked.fileno(),))
+        return answer.get("read") == content(secret)
+
+
+@attack("chroot escape", blocked_by="02-mnt",
+        tries="read a host file by walking `..` out of a nested chroot",
+        needs="root (CAP_SYS_CHROOT); it makes a scratch dir in /tmp, so a rootfs copy",
+        proof="reads a secret the test wrote outside the rootfs")
 def chroot_escape(chapter):
-    with h.host_secret() as secret:
-        answer = h.probe(chapter, "attack", "chroot-escape", str(secret))
-        return answer.get("result") == "success" and answer.get("read") == "host-secret-42"
+    with h.rootfs_copy() as rootfs, h.host_secret() as secret:
+        answer = ask(chapter, "chroot-escape", str(secret), rootfs=rootfs)
+        return answer.get("read") == content(secret)
 
 
+@attack("host hostname", blocked_by="03-uts",
+        tries="rename the host with sethostname(2)",
+        needs="root (CAP_SYS_ADMIN)",
+        proof="the host's hostname, read outside, becomes `pwned`; the test puts it back")
 def change_host_hostname(chapter):
     before = h.host_hostname()
     try:
-        h.run(chapter, "/bin/probe", "attack", "hostname", "pwned")
+        ask(chapter, "hostname", "pwned")
         return h.host_hostname() == "pwned"
     finally:
         subprocess.run(["hostname", before], check=True)
 
 
+@attack("host shm read", blocked_by="04-ipc",
+        tries="read a host System V shared memory segment",
+        needs="a segment of the host (root passes its permissions)",
+        proof="reads the text the test put in a segment it made (attached read-only)")
 def read_host_shm(chapter):
     with h.host_shm_segment("host-shm-secret") as key:
-        answer = h.probe(chapter, "attack", "shm-read", hex(key))
-        return answer.get("read") == "host-shm-secret"
+        return ask(chapter, "shm-read", hex(key)).get("read") == "host-shm-secret"
 
 
+@attack("signal host process", blocked_by="05-pid",
+        tries="kill(2) a process of the host",
+        needs="root (CAP_KILL); a host process",
+        proof="the test's own `sleep` on the host dies")
 def signal_host_process(chapter):
     with h.sentinel() as victim:
-        h.run(chapter, "/bin/probe", "attack", "kill", str(victim.pid))
+        ask(chapter, "kill", str(victim.pid))
         deadline = time.monotonic() + 2
         while victim.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         return victim.poll() is not None
 
 
+@attack("see host process", blocked_by="05-pid",
+        tries="find a host process in /proc (mounting it if needed)",
+        needs="a /proc (root can mount one); a host process",
+        proof="finds the test's `sleep` by its pid")
 def see_host_process(chapter):
     with h.sentinel() as victim:
-        answer = h.probe(chapter, "attack", "see-proc", str(victim.pid))
-        return answer.get("result") == "success" and answer.get("comm") == "sleep"
+        return ask(chapter, "see-proc", str(victim.pid)).get("comm") == "sleep"
 
 
+@attack("join host namespace", blocked_by="05-pid",
+        tries="join a host process's UTS namespace, as `nsenter --uts` does",
+        needs="root (CAP_SYS_ADMIN); a host process in sight",
+        proof="setns(2) through /proc/PID/ns/uts of the test's `sleep`; the hostname it reads "
+              "there is the host's")
 def join_host_namespace(chapter):
     with h.sentinel() as victim:
-        answer = h.probe(chapter, "attack", "join-uts", str(victim.pid))
-        return answer.get("result") == "success" and answer.get("hostname") == h.host_hostname()
+        return ask(chapter, "join-uts", str(victim.pid)).get("hostname") == h.host_hostname()
 
 
-# (name, what the attacker tries, how, the chapter whose mechanism stops it)
-ATTACKS = [
-    ("chroot escape", "read a host file by walking `..` out of a nested chroot",
-     chroot_escape, "02-mnt"),
-    ("host hostname", "rename the host with sethostname(2)", change_host_hostname, "03-uts"),
-    ("host shm read", "read a host System V shared memory segment", read_host_shm, "04-ipc"),
-    ("signal host process", "kill(2) a process of the host", signal_host_process, "05-pid"),
-    ("see host process", "find a host process in /proc (mounting it if needed)",
-     see_host_process, "05-pid"),
-    ("join host namespace", "setns(2) into a host process's UTS namespace via /proc/PID/ns, "
-     "as `nsenter --uts` does", join_host_namespace, "05-pid"),
-]
+@attack("host root via /proc", blocked_by="05-pid",
+        tries="read a host file via /proc/PID/root of a host process",
+        needs="root (ptrace access to the process); a host process in sight",
+        proof="reads a secret the test wrote outside the rootfs, through its `sleep`")
+def read_through_proc_root(chapter):
+    with h.sentinel() as victim, h.host_secret() as secret:
+        answer = ask(chapter, "proc-root", str(victim.pid), str(secret))
+        return answer.get("read") == content(secret)
 
 
-def expected(attack, chapter):
-    """'success' before the chapter that stops it, 'blocked' from it on."""
-    return "success" if h.number(chapter) < h.number(attack[3]) else "blocked"
+@attack("join host mount namespace", blocked_by="05-pid",
+        tries="join a host process's mount namespace, as `nsenter --mount` does",
+        needs="root (CAP_SYS_ADMIN, CAP_SYS_CHROOT); a host process in sight",
+        proof="setns(2) through /proc/PID/ns/mnt of the test's `sleep` (in a child of the "
+              "probe), then reads a secret the test wrote outside the rootfs")
+def join_host_mount_namespace(chapter):
+    with h.sentinel() as victim, h.host_secret() as secret:
+        answer = ask(chapter, "join-mnt", str(victim.pid), str(secret))
+        return answer.get("read") == content(secret)
+
+
+@attack("shocker", blocked_by="09-caps",
+        tries="open a host file by its handle: open_by_handle_at(2)",
+        needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",
+        proof="the 2014 escape from Docker guessed the handle; here the test hands over the "
+              "handle of a secret it made beside a rootfs copy, on its filesystem, and the "
+              "probe reads it",
+        cannot_run=lambda chapter: h.no_file_handles(h.ROOTFS.parent))
+def open_by_handle(chapter):
+    with h.rootfs_copy() as rootfs:
+        secret = rootfs.parent / "secret"  # outside the rootfs, removed with the copy
+        secret.write_text("host-secret-beside-the-rootfs\n")
+        kind, handle = h.file_handle(secret)
+        answer = ask(chapter, "open-by-handle", str(kind), handle, rootfs=rootfs)
+        return answer.get("read") == content(secret)
+
+
+@attack("write into the rootfs", blocked_by="11-full",
+        tries="create a file in /etc that the host sees in the rootfs",
+        needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",
+        proof="the file appears in the rootfs copy the chapter ran on")
+def write_into_rootfs(chapter):
+    with h.rootfs_copy() as rootfs:
+        ask(chapter, "write-rootfs", "/etc/written-from-inside", "pwned", rootfs=rootfs)
+        written = rootfs / "etc" / "written-from-inside"
+        return written.is_file() and content(written) == "pwned"
+
+
+# --- the table ---------------------------------------------------------------------
+
+def rows():
+    """The attacks in the order of the chapters that stop them: a staircase."""
+    return sorted(ATTACKS, key=lambda a: h.number(a.blocked_by))
 
 
 def doc():
@@ -92,23 +232,38 @@ def doc():
         "Each attack is played inside each chapter's container. **success** means the attack",
         "worked (seen from the host), **blocked** that the chapter's isolation stopped it.",
         "An attack must succeed before the chapter that stops it: that proves it is real.",
+        "\"not yet (NN-name)\": the chapter that will stop it is still to be written.",
         "",
         "| attack | what it tries | " + " | ".join(chapters) + " | stopped by |",
         "|---|---|" + "---|" * len(chapters) + "---|",
     ]
-    for attack in ATTACKS:
-        cells = [expected(attack, c) for c in chapters]
+    for a in rows():
+        cells = [a.expected(c) for c in chapters]
         cells = [f"**{c}**" if c == "success" else c for c in cells]
-        lines.append(f"| {attack[0]} | {attack[1]} | " + " | ".join(cells) + f" | {attack[3]} |")
+        lines.append(f"| {a.name} | {a.tries} | " + " | ".join(cells) + f" | {a.stopped_by()} |")
+    lines += [
+        "",
+        "## How each attack is proven, and what it needs",
+        "",
+        "Every attack targets only what the test made for it (a file, a `sleep`, a segment,",
+        "a throwaway copy of the rootfs) and removes it afterwards, so success harms nothing.",
+        "",
+    ]
+    lines += [f"- **{a.name}**: {a.proof}. Needs: {a.needs}." for a in rows()]
     return "\n".join(lines) + "\n"
 
 
 def register(chapters):
-    for attack in ATTACKS:
-        def play(chapter, attack=attack):
-            outcome = "success" if attack[2](chapter) else "blocked"
-            h.expect_equal(outcome, expected(attack, chapter), f"attack '{attack[0]}'")
-        h.check(f"attack '{attack[0]}' has the expected outcome", chapters)(play)
+    for a in rows():
+        def play(chapter, a=a):
+            reason = a.cannot_run(chapter)
+            if reason:
+                raise h.Skipped(f"attack '{a.name}' cannot run here: {reason}")
+            _said.clear()
+            outcome, wanted = "success" if a.play(chapter) else "blocked", a.expected(chapter)
+            h.expect(outcome == wanted, f"attack '{a.name}': expected {wanted}, saw {outcome}"
+                     + (f"; the probe said: {'; '.join(_said)}" if _said else ""))
+        h.check(f"attack '{a.name}' has the expected outcome", chapters)(play)
 
 
 if __name__ == "__main__":

@@ -14,38 +14,12 @@ import sys
 import tempfile
 import termios
 import time
-from contextlib import contextmanager
 from pathlib import Path
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
 
 FROM_02 = h.chapters_from("02-mnt")
 SECRET = "host-secret-fd-42"
-
-
-# --- a scratch area of the lab's own --------------------------------------
-
-@contextmanager
-def lab_tmpfs():
-    """A tmpfs mounted in the lab's mount namespace: what is made in it never
-    touches the machine's disks, and it vanishes with the lab."""
-    d = tempfile.mkdtemp(prefix="unshared-chassis.")
-    subprocess.run(["mount", "-t", "tmpfs", "chassis", d], check=True)
-    try:
-        yield Path(d)
-    finally:
-        subprocess.run(["umount", "-l", d], check=False)
-        os.rmdir(d)
-
-
-def tree_state(path):
-    """Every entry under `path` with its type, size and mtime."""
-    state = []
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            st = os.lstat(os.path.join(root, name))
-            state.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
-    return sorted(state)
 
 
 # --- 1. mount targets that are symlinks -----------------------------------
@@ -63,7 +37,7 @@ SYMLINK_TARGETS = [
 @h.check("a rootfs whose mount targets are symlinks is refused (exit 2, one line), "
          "and nothing outside it is mounted on or changed", FROM_02)
 def symlinked_mount_targets(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         rootfs = lab / "nest" / "rootfs"
         shutil.copytree(h.ROOTFS, rootfs, symlinks=True)
         for decoy in (lab / "decoy", lab / "nest" / "decoy"):
@@ -74,14 +48,14 @@ def symlinked_mount_targets(chapter):
             saved = lab / f"saved-{name}"
             path.rename(saved)
             os.symlink(target, path)
-            before = (tree_state(lab / "decoy"), tree_state(lab / "nest" / "decoy"),
+            before = (h.tree_state(lab / "decoy"), h.tree_state(lab / "nest" / "decoy"),
                       h.host_mounts())
             try:
                 result = h.run(chapter, "true", rootfs=rootfs)
             finally:
                 path.unlink()
                 saved.rename(path)
-            after = (tree_state(lab / "decoy"), tree_state(lab / "nest" / "decoy"),
+            after = (h.tree_state(lab / "decoy"), h.tree_state(lab / "nest" / "decoy"),
                      h.host_mounts())
             lines = result.stderr.strip().splitlines()
             h.expect(result.returncode == 2 and len(lines) == 1 and "symlink" in lines[0]
@@ -94,7 +68,7 @@ def symlinked_mount_targets(chapter):
 
 @h.check("a mount target that is a regular file: exit 2, one line saying so", FROM_02)
 def mount_target_is_a_file(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         rootfs = lab / "rootfs"
         shutil.copytree(h.ROOTFS, rootfs, symlinks=True)
         (rootfs / "tmp").rmdir()
@@ -109,7 +83,7 @@ def mount_target_is_a_file(chapter):
 
 @h.check("a file descriptor the caller left open does not reach the container")
 def inherited_fd(chapter):
-    with lab_tmpfs() as lab:
+    with h.lab_tmpfs() as lab:
         secret = lab / "secret"
         secret.write_text(SECRET + "\n")
         fd = os.open(secret, os.O_RDONLY)  # inheritable: as `exec 7<file` in a shell
@@ -251,10 +225,30 @@ def own_terminal(chapter):
     h.expect(restored, "the caller's terminal settings were not restored")
 
 
-@h.check("without a terminal, the container has no controlling terminal (its own session)")
-def no_terminal(chapter):
-    out = h.run(chapter, "tty").stdout
-    h.expect("not a tty" in out, f"`tty` printed {out.splitlines()[:1]}")
+@h.check("without a terminal on fds 0-2, the container has no controlling terminal, even "
+         "when the runtime has one (its own session)", FROM_02)
+def no_controlling_terminal(chapter):
+    master, slave = pty.openpty()
+    slave_path = os.ttyname(slave)
+
+    def take_terminal():  # as a login shell has one: session leader, pty as ctty
+        os.setsid()
+        os.close(os.open(slave_path, os.O_RDWR))
+
+    # Field 7 of /proc/self/stat is the controlling terminal (0: none);
+    # opening /dev/tty fails with ENXIO without one.
+    script = "cut -d' ' -f7 /proc/self/stat; : </dev/tty && echo has-tty"
+    argv = [str(h.BIN / chapter), "--rootfs", str(h.ROOTFS), "--", "sh", "-c", script]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                                stdin=subprocess.DEVNULL, preexec_fn=take_terminal)
+    finally:
+        os.close(master)
+        os.close(slave)
+    lines = result.stdout.split()
+    h.expect(lines[:1] == ["0"] and "has-tty" not in lines,
+             f"the container has a controlling terminal: /proc/self/stat tty_nr "
+             f"{lines[:1]}, /dev/tty {'opens' if 'has-tty' in lines else 'does not open'}")
 
 
 # --- 5. robust edges ---------------------------------------------------------

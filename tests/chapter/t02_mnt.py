@@ -70,24 +70,14 @@ def rootfs_without_proc(chapter):
                        "what the rootfs holds afterwards")
 
 
-def snapshot(tree):
-    """Every path under `tree` with its type, size and mtime."""
-    entries = []
-    for root, dirs, files in os.walk(tree):
-        for name in dirs + files:
-            st = os.lstat(os.path.join(root, name))
-            entries.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_mtime_ns))
-    return sorted(entries)
-
-
 @h.check("the rootfs is left as it was: nothing added, nothing left mounted under it")
 def rootfs_untouched(chapter):
-    before = snapshot(h.ROOTFS)
+    before = h.tree_state(h.ROOTFS)
     # From 02 on /tmp is a tmpfs: writing there must not reach the rootfs.
     # (In 01 the command writes to the rootfs itself, so it only reads.)
     writes = "; touch /tmp/x" if h.number(chapter) >= 2 else ""
     h.run(chapter, "sh", "-c", "ls /dev /proc" + writes)
-    h.expect_equal(snapshot(h.ROOTFS), before, "the rootfs tree after a run")
+    h.expect_equal(h.tree_state(h.ROOTFS), before, "the rootfs tree after a run")
     under = [m for m in h.host_mounts() if m.startswith(str(h.ROOTFS))]
     h.expect_equal(under, [], "mounts left under the rootfs")
 

@@ -1,0 +1,78 @@
+// probe: answers precise questions from inside a container, one line each.
+//
+// The chapter and attack tests run it in the container and parse its
+// answers ("key=value ..."), instead of guessing from the human-friendly
+// output of ps or hostname. It also carries the attack attempts of the
+// attack matrix; each only targets what the test made for it (a file, a
+// process, a segment) and reports what happened without harming anything.
+//
+//   probe hostname | domainname | pid | pids | ids | maps | caps | seccomp | zombies
+//   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare)
+//   probe exists PATH            probe orphans N
+//   probe shm-create KEY         probe mq-create NAME
+//   probe attack chroot-escape PATH | inherited-fd | open-by-handle TYPE HEX
+//   probe attack write-rootfs PATH TEXT | hostname NAME | shm-read KEY
+//   probe attack kill PID | see-proc PID | proc-root PID PATH | join-uts PID
+//   probe attack join-mnt PID PATH
+//
+// Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
+// static busybox has no ipcs applet) it lists the shared memory segments the
+// way util-linux `ipcs -m` does, and nothing else.
+//
+// One file per concern: identity.cpp, processes.cpp, calls.cpp, ipc.cpp,
+// and the attacks by the way they go: attacks_files.cpp (the filesystem),
+// attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
+// host process). util.cpp holds the helpers of probe.hpp.
+#include <functional>
+#include <map>
+
+#include "probe.hpp"
+
+namespace {
+
+using probe::Args;
+using Question = std::function<int(const Args&)>;
+
+int attack(const Args& args) {
+    static const std::map<std::string, Question> attacks{{"chroot-escape", probe::chroot_escape},
+                                                         {"inherited-fd", probe::inherited_fd},
+                                                         {"open-by-handle", probe::open_by_handle},
+                                                         {"write-rootfs", probe::write_rootfs},
+                                                         {"hostname", probe::hostname_attack},
+                                                         {"shm-read", probe::shm_read},
+                                                         {"kill", probe::kill_attack},
+                                                         {"see-proc", probe::see_proc},
+                                                         {"proc-root", probe::proc_root},
+                                                         {"join-uts", probe::join_uts},
+                                                         {"join-mnt", probe::join_mnt}};
+    auto found = attacks.find(probe::arg(args, 0));
+    if (found == attacks.end()) return probe::usage();
+    return found->second(Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    static const std::map<std::string, Question> questions{{"hostname", probe::hostname},
+                                                           {"domainname", probe::domainname},
+                                                           {"pid", probe::pid},
+                                                           {"pids", probe::pids},
+                                                           {"ids", probe::ids},
+                                                           {"zombies", probe::zombies},
+                                                           {"maps", probe::maps},
+                                                           {"caps", probe::caps},
+                                                           {"seccomp", probe::seccomp},
+                                                           {"errno", probe::errno_of},
+                                                           {"exists", probe::exists},
+                                                           {"orphans", probe::orphans},
+                                                           {"shm-create", probe::shm_create},
+                                                           {"mq-create", probe::mq_create},
+                                                           {"attack", attack},
+                                                           {"tiocsti", probe::tiocsti}};
+    std::string name = argv[0];
+    if (name == "ipcs" || name.ends_with("/ipcs")) return probe::ipcs(Args(argv + 1, argv + argc));
+    if (argc < 2) return probe::usage();
+    auto found = questions.find(argv[1]);
+    if (found == questions.end()) return probe::usage();
+    return found->second(Args(argv + 2, argv + argc));
+}

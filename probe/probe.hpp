@@ -1,0 +1,98 @@
+// probe.hpp: what the probe's files share (see main.cpp for the questions).
+//
+// Each question is a function taking its arguments and printing one line of
+// "key=value" answers; it returns the probe's exit status. main.cpp maps the
+// question names to them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace probe {
+
+using Args = std::vector<std::string>;
+
+// --- helpers (util.cpp) ------------------------------------------------------
+
+// The kernel's name for an errno ("EPERM"), or "OK" for 0: lines a test can match.
+std::string errno_name(int err);
+// The usage line on stderr; returns 2, the exit status of bad input.
+int usage();
+// args[i], or a one-line error and exit 2 when the argument is missing.
+std::string arg(const Args& args, size_t i);
+// The first line of a file; *err is 0, or the errno of the failed open.
+std::string first_line(const std::string& path, int* err);
+// The first line of an open file, read from its start (pread(2)); *err as above.
+std::string first_line_of(int fd, int* err);
+// The answer of an attack: "attack=NAME result=success|blocked DETAIL".
+int report(const std::string& attack, bool success, const std::string& detail);
+// The same from an outcome line "success DETAIL" or "blocked DETAIL" (of in_child).
+int report(const std::string& attack, const std::string& outcome);
+
+// A /proc, for the attacks that look there. Chapter 01 mounts none, so root
+// simply mounts one, which is the point: nothing stops it. Unmounted again
+// when the attack is done. (An attack that moves to another root or mount
+// namespace must do so in a child, so that this unmounts the /proc it made.)
+class ProcView {
+  public:
+    ProcView();
+    ~ProcView();
+    ProcView(const ProcView&) = delete;
+    ProcView& operator=(const ProcView&) = delete;
+    int error() const { return error_; }
+
+  private:
+    bool mounted_ = false;
+    int error_ = 0;
+};
+
+// Runs `attempt` in a forked child and returns the line it wrote, so an
+// attempt that changes the process (its root, its mount namespace) leaves
+// the probe as it was.
+std::string in_child(std::string (*attempt)(const Args&), const Args& args);
+
+// --- who and where am I (identity.cpp) ----------------------------------------
+int hostname(const Args&);
+int domainname(const Args&);
+int ids(const Args&);
+int maps(const Args&);
+int caps(const Args&);
+int seccomp(const Args&);
+
+// --- processes (processes.cpp) --------------------------------------------------
+std::vector<int> visible_pids();
+int pid(const Args&);
+int pids(const Args&);
+int zombies(const Args&);
+int orphans(const Args&);
+
+// --- system calls and files (calls.cpp) -----------------------------------------
+int errno_of(const Args&);
+int exists(const Args&);
+
+// --- System V and POSIX IPC (ipc.cpp) ---------------------------------------------
+int shm_create(const Args&);
+int mq_create(const Args&);
+int ipcs(const Args&);
+
+// tty.cpp
+int tiocsti(const Args&);
+
+// --- attacks through the filesystem (attacks_files.cpp) ---------------------------
+int chroot_escape(const Args&);
+int inherited_fd(const Args&);
+int open_by_handle(const Args&);
+int write_rootfs(const Args&);
+
+// --- attacks on what the kernel shares unless a namespace splits it (attacks_shared.cpp)
+int hostname_attack(const Args&);
+int shm_read(const Args&);
+
+// --- attacks through a host process (attacks_processes.cpp) -------------------------
+int kill_attack(const Args&);
+int see_proc(const Args&);
+int proc_root(const Args&);
+int join_uts(const Args&);
+int join_mnt(const Args&);
+
+}  // namespace probe
