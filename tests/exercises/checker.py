@@ -29,7 +29,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import traceback
@@ -365,8 +364,9 @@ def probe(*question, **kw):
 
 @contextmanager
 def host_directory(marker="host-working-directory"):
-    """A directory of the lab holding one file, `marker`: where a run starts."""
-    with tempfile.TemporaryDirectory(prefix="unshared-cwd.") as d:
+    """A directory of the lab holding one file, `marker`: where a run starts.
+    In the lab's own tmpfs (harness.lab_tmpfs): nothing is written to the machine."""
+    with h.lab_tmpfs() as d:
         Path(d, marker).write_text("this is the host's directory, outside the rootfs\n")
         yield d
 
@@ -394,14 +394,16 @@ def _become_subreaper():
 def _lab_mqueue_view():
     """Mounts the lab's own mqueue filesystem, to see its POSIX queues."""
     global MQUEUE_VIEW
-    with tempfile.TemporaryDirectory(prefix="unshared-lab-mqueue.") as d:
-        subprocess.run(["mount", "-t", "mqueue", "lab-mqueue", d], check=True)
+    with h.lab_tmpfs() as scratch:
+        d = scratch / "mqueue"
+        d.mkdir()
+        subprocess.run(["mount", "-t", "mqueue", "lab-mqueue", str(d)], check=True)
         MQUEUE_VIEW = d
         try:
             yield
         finally:
             MQUEUE_VIEW = None
-            subprocess.run(["umount", d], check=True)
+            subprocess.run(["umount", str(d)], check=True)
 
 
 def load_checks(exercise):

@@ -1,7 +1,6 @@
 """Exercise 02-mnt: a mount namespace of its own, and pivot_root into the rootfs."""
 import os
 import subprocess
-import tempfile
 
 from checker import ROOTFS, Wrong, check, probe, run_ok, words
 import harness as h
@@ -45,12 +44,12 @@ def escape_blocked():
        ask="After pivot_root(\".\", \".\") the old root is stacked on the new one, still "
            "mounted: what takes it, and every mount under it, away (umount2(2), MNT_DETACH)?")
 def host_mounts_gone():
-    with tempfile.TemporaryDirectory(prefix="unshared-hostmount.") as d:
-        subprocess.run(["mount", "-t", "tmpfs", "host-only-mount", d], check=True)
+    with h.lab_tmpfs() as d:
+        subprocess.run(["mount", "-t", "tmpfs", "host-only-mount", str(d)], check=True)
         try:
             mountinfo = run_ok("cat", "/proc/self/mountinfo").stdout
         finally:
-            subprocess.run(["umount", d], check=True)
+            subprocess.run(["umount", str(d)], check=True)
     seen = [line.split()[4] for line in mountinfo.splitlines() if "host-only-mount" in line]
     if seen:
         raise Wrong(f"a tmpfs the test mounted on the host, on {d}, is in the container's "

@@ -1,9 +1,9 @@
 """Exercise 04-ipc: the IPC namespace's own POSIX message queues at /dev/mqueue."""
 import os
 import subprocess
-import tempfile
 
 from checker import Wrong, check, run_ok, words
+import harness as h
 
 DAMAGE_ASK = {
     "ipc": "An mqueue filesystem shows the queues of the IPC namespace of the process that "
@@ -16,15 +16,15 @@ DAMAGE_ASK = {
            "queues does it show: the one of the process that mounts it (mq_overview(7))? Does "
            "the mount point exist yet in the container's fresh /dev?")
 def own_queues():
-    with tempfile.TemporaryDirectory(prefix="unshared-mqueue.") as host_view:
-        subprocess.run(["mount", "-t", "mqueue", "host-mqueue", host_view], check=True)
+    with h.lab_tmpfs() as host_view:
+        subprocess.run(["mount", "-t", "mqueue", "host-mqueue", str(host_view)], check=True)
         try:
             fd = os.open(os.path.join(host_view, "host-queue"), os.O_CREAT | os.O_RDWR, 0o600)
             os.close(fd)
             out = run_ok("sh", "-c", "probe mq-create /inside >/dev/null && ls /dev/mqueue").stdout
             os.unlink(os.path.join(host_view, "host-queue"))
         finally:
-            subprocess.run(["umount", host_view], check=True)
+            subprocess.run(["umount", str(host_view)], check=True)
     seen = out.split()
     if seen != ["inside"]:
         raise Wrong(f"after `probe mq-create /inside`, `ls /dev/mqueue` inside listed "
