@@ -215,12 +215,13 @@ std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
 void enter_root(const fs::path& rootfs, const Table& mounts) {
     // EXERCISE 02-mnt: make the rootfs the root mount of the container's mount namespace,
     //   with no way back to the host's tree, and no mount event reaching the host.
-    // TOOLS: mount(source, target, shown, type, flags, data) is mount(2), narrated (shown:
-    //   the path --explain prints); inroot::open_directory(path) opens a directory;
-    //   mount_table(root, rootfs, mounts) mounts the table's rows (/dev, /proc, /sys, /tmp)
-    //   on the mount whose root is the directory `root`; fchdir(fd, shown),
-    //   pivot_root(new_root, put_old), unmount(target, flags) (umount2(2)) and
-    //   change_root::chdir(dir) are those calls, narrated and checked.
+    // TOOLS: mount(source, target, shown, type, flags, data): mount(2), narrated; `shown`
+    //   is the path --explain prints.
+    // TOOLS: inroot::open_directory(path): an fd of a directory.
+    // TOOLS: mount_table(root, rootfs, mounts): the table's rows (/dev, /proc, /sys, /tmp),
+    //   mounted on the mount whose root is the directory `root`.
+    // TOOLS: fchdir(fd, shown), pivot_root(new_root, put_old), unmount(target, flags)
+    //   (umount2(2)) and change_root::chdir(dir): those calls, narrated and checked.
     // QUESTION: The child's mount table is a copy of the host's, propagation included.
     //   What would a mount or an unmount in it do to the host if "/" and the mounts under
     //   it stayed shared? (mount_namespaces(7), "Shared subtrees")

@@ -73,11 +73,14 @@ int run_init(const process::Process& command) {
 
     // EXERCISE 05-pid: be the container's PID 1: run the command as PID 2, pass signals
     //   on to it, reap every child that ends, and end with the command's exit status.
-    // TOOLS: process::start_command(command) forks a child that execs the command and
-    //   returns its pid; process::report_running() tells the runtime set-up is over (an
-    //   init never execs). next_signal() waits for SIGCHLD or a signal to pass on and
-    //   returns its siginfo_t; waitpid(pid, &status, options) and kill(pid, signo) are
-    //   waitpid(2) and kill(2), narrated; process::exit_status_of(status).
+    // TOOLS: process::start_command(command): forks a child that execs the command;
+    //   returns its pid.
+    // TOOLS: process::report_running(): tells the runtime the set-up is over (an init
+    //   never execs, which is how the runtime would know otherwise).
+    // TOOLS: next_signal(): waits for SIGCHLD or a signal to pass on; returns its siginfo_t.
+    // TOOLS: waitpid(pid, &status, options) and kill(pid, signo): waitpid(2) and kill(2),
+    //   narrated and checked.
+    // TOOLS: process::exit_status_of(status): the shell's view of a wait status.
     // QUESTION: Orphans are re-parented to PID 1. What happens to one that ends if
     //   nobody waits for it? And to the container when PID 1 ends?
     // QUESTION: A plain program as PID 1 ignores SIGTERM: why, and why is an init that

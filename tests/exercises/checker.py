@@ -22,6 +22,7 @@ in common/ works; these are written for a learner instead:
 Exit status: 0 every check passes, 1 some fail, 2 bad usage, 77 not root.
 """
 
+import argparse
 import ctypes
 import json
 import os
@@ -29,6 +30,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import traceback
@@ -273,15 +275,22 @@ def _clean_up_processes(before, after):
     _reap_orphans()
 
 
+# The first damage seen during the current check: what the learner must
+# hear about, even if the check then trips over the damaged lab.
+FIRST_DAMAGE = None
+
+
 def guard(before, during):
     """Fails if the lab changed since `before`; `during` names what ran."""
+    global FIRST_DAMAGE
     after = _settle(before)
     said = changes(before, after)
     _clean_up_processes(before, after)
     if said:
-        raise Wrong(f"after {during}, {'; '.join(sentence for _, sentence in said)}. A container "
+        FIRST_DAMAGE = FIRST_DAMAGE or Wrong(f"after {during}, {'; '.join(sentence for _, sentence in said)}. A container "
                     "must leave its host (here the lab) as it found it.",
                     ask=DAMAGE_ASK[said[0][0]])
+        raise FIRST_DAMAGE
 
 
 # --- running the learner's build ------------------------------------------------------
@@ -403,7 +412,7 @@ def _lab_mqueue_view():
             yield
         finally:
             MQUEUE_VIEW = None
-            subprocess.run(["umount", str(d)], check=True)
+            subprocess.run(["umount", "--lazy", str(d)], capture_output=True)
 
 
 def load_checks(exercise):
@@ -421,63 +430,97 @@ def load_checks(exercise):
 
 def run_check(c):
     """Runs one check; returns (passed, message, crashed)."""
+    global FIRST_DAMAGE
+    FIRST_DAMAGE = None
     before = lab_state()
     try:
         c.fn()
         guard(before, "this check's runs")
         return True, "", False
-    except Wrong as e:
-        try:  # a check that failed early must not leave processes to the next
-            _clean_up_processes(before, _settle(before))
-        except Exception:
-            pass
-        ask = c.ask if e.ask is None else e.ask
-        return False, _wrap(str(e)) + (f"\n{_wrap('Ask yourself: ' + ask)}" if ask else ""), False
-    except Exception:  # a bug in the check, not in the learner's code
-        return False, ("the check itself crashed (a bug in tests/exercises, not in your code):\n"
-                       + traceback.format_exc(limit=3).strip()), True
+    except Exception as e:
+        # A check that trips over a lab the learner's build damaged reports
+        # the damage, not its own stumble.
+        wrong = FIRST_DAMAGE or (e if isinstance(e, Wrong) else None)
+        if wrong is None:  # a bug in the check, not in the learner's code
+            return False, ("the check itself crashed (a bug in tests/exercises, not in your "
+                           "code):\n" + traceback.format_exc(limit=3).strip()), True
+        ask = c.ask if wrong.ask is None else wrong.ask
+        return False, _wrap(str(wrong)) + (f"\n{_wrap('Ask yourself: ' + ask)}" if ask else ""), \
+            False
 
 
 def _wrap(text, width=92):
     return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
 
 
-def main():
-    global CHAPTER
-    args = sys.argv[1:]
-    results_file = None
-    if "--results" in args:
-        i = args.index("--results")
-        results_file = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 1 or not (HERE / "checks" / f"{args[0]}.py").exists():
-        print("usage: checker.py NN-name [--results FILE]", file=sys.stderr)
-        sys.exit(2)
-    if os.geteuid() != 0:
-        print("SKIP: the checks create namespaces and mounts: run them as root")
-        sys.exit(h.SKIP)
-    CHAPTER = args[0]
-    if not (BIN / CHAPTER).exists():
-        print(f"checker: no {CHAPTER} in {BIN}: build it first", file=sys.stderr)
-        sys.exit(2)
-    load_checks(CHAPTER)
+def print_result(description, passed, message):
+    if passed:
+        print(_colour("32", "  ok    ") + description, flush=True)
+    else:
+        print(_colour("31", "  FAIL  ") + description + "\n" + _indent(message), flush=True)
+
+
+def run_one(index, results_file):
+    """Runs check number `index` here, in a lab of its own; writes its result."""
     _become_subreaper()
-    results = []
+    c = CHECKS[index]
     with _lab_mqueue_view():
-        for c in CHECKS:
-            passed, message, crashed = run_check(c)
-            results.append({"check": c.description, "passed": passed, "message": message,
-                            "crashed": crashed})
-            if passed:
-                print(_colour("32", "  ok    ") + c.description, flush=True)
-            else:
-                print(_colour("31", "  FAIL  ") + c.description + "\n" + _indent(message),
-                      flush=True)
+        passed, message, crashed = run_check(c)
+        result = {"check": c.description, "passed": passed, "message": message,
+                  "crashed": crashed}
+        Path(results_file).write_text(json.dumps(result) + "\n")
+        print_result(c.description, passed, message)
+        # The lab is thrown away next: if the build unmounted our scratch
+        # mounts, their umount(8) complaints would only be noise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+def run_all(results_file):
+    """Runs each check in a fresh lab of its own (tests/lab, nested): a build
+    that damaged the lab in one check cannot make the next ones fail."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="unshared-check.") as scratch:
+        for index, c in enumerate(CHECKS):
+            one = Path(scratch) / f"{index}.json"
+            subprocess.run([str(h.TOP / "tests" / "lab"), sys.executable, __file__, CHAPTER,
+                            "--only", str(index), "--results", str(one)])
+            if one.exists():
+                results.append(json.loads(one.read_text()))
+            else:  # the check's lab itself failed (its output says why)
+                results.append({"check": c.description, "passed": False, "crashed": True,
+                                "message": "the check's lab ended before the check did"})
+                print_result(c.description, False, results[-1]["message"])
     passed = sum(r["passed"] for r in results)
     if results_file:
         Path(results_file).write_text(json.dumps(results, indent=1) + "\n")
     print(f"\n{passed} of {len(results)} checks pass (the untouched stub passes none).")
-    sys.exit(0 if passed == len(results) else 1)
+    return 0 if passed == len(results) else 1
+
+
+def main():
+    global CHAPTER
+    parser = argparse.ArgumentParser(prog="checker.py")
+    parser.add_argument("exercise")
+    parser.add_argument("--results")
+    parser.add_argument("--only", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not (HERE / "checks" / f"{args.exercise}.py").exists():
+        parser.error(f"no checks for {args.exercise} in {HERE / 'checks'}")
+    if os.geteuid() != 0:
+        print("SKIP: the checks create namespaces and mounts: run them as root")
+        sys.exit(h.SKIP)
+    CHAPTER = args.exercise
+    if not (BIN / CHAPTER).exists():
+        print(f"checker: no {CHAPTER} in {BIN}: build it first", file=sys.stderr)
+        sys.exit(2)
+    load_checks(CHAPTER)
+    if args.only is not None:
+        try:
+            run_one(args.only, args.results)
+        except subprocess.CalledProcessError:
+            pass  # the lab's own mounts were gone at the end: the result is written
+        sys.exit(0)
+    sys.exit(run_all(args.results))
 
 
 if __name__ == "__main__":

@@ -18,8 +18,10 @@ changes to the code around the region). For each exercise that has checks
 and then requires that every check catches at least one mutant: a check no
 wrong solution needs does not belong in the checker.
 
-All the variants of all the exercises share one build folder, so each one
-recompiles only the swapped file (and relinks one chapter).
+The variants of an exercise share one build folder, so each one recompiles
+only the swapped file (and relinks one chapter). Two workers, each with a
+folder of its own, prove two exercises at a time: one's compiler runs while
+the other's checks wait on containers.
 """
 import argparse
 import fcntl
@@ -30,6 +32,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -112,8 +115,9 @@ def indented(text):
 PRISTINE = {}  # build folder -> its rootfs tree as built
 
 
-def prove(exercise, build, scratch):
-    """Runs every variant of one exercise; returns the list of problems found."""
+def prove(exercise, build, scratch, say):
+    """Runs every variant of one exercise in `build`; `say` prints a line of
+    the report. Returns the list of problems found."""
     chapter, file = exercise.name, exercise.source.name
     checks = generate.checks_of(chapter)
     mutants = [Mutant(p) for p in generate.mutants_of(chapter)]
@@ -122,22 +126,22 @@ def prove(exercise, build, scratch):
                 ("the solution", None, solution)]
     variants += [(m.name, m, splice(solution, chapter, m.body)) for m in mutants]
     problems, caught_by = [], {c: [] for c in checks}
-    print(f"{chapter}: {len(checks)} checks, {len(mutants)} mutants", flush=True)
+    began = time.monotonic()
     for label, mutant, text in variants:
         path = scratch / chapter / label.replace(" ", "-") / file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         started = time.monotonic()
-        status, output, outcome = check(chapter, path, build, scratch / "results.json")
+        status, output, outcome = check(chapter, path, build, scratch / f"{chapter}.json")
         took = f"{time.monotonic() - started:4.0f} s"
         if PRISTINE.get(build) is None:
             PRISTINE[build] = rootfs_tree(build)
         elif rootfs_tree(build) != PRISTINE[build]:
-            print(f"  (with {label} the rootfs changed: it is built anew for the next variant)")
+            say(f"  (with {label} the rootfs changed: it is built anew for the next variant)")
             rebuild_rootfs(build)
         if outcome is None:
             problems.append(f"{chapter}: {label} did not build or run (exit status {status})")
-            print(f"  ERROR  {label} ({took}): did not build or run\n{indented(output)}")
+            say(f"  ERROR  {label} ({took}): did not build or run\n{indented(output)}")
             continue
         failed = [r["check"] for r in outcome if not r["passed"]]
         crashed = [r["check"] for r in outcome if r.get("crashed")]
@@ -153,24 +157,29 @@ def prove(exercise, build, scratch):
         else:
             ok = bool(failed)
             verdict = ("caught by: " + "; ".join(failed)) if failed else "passes every check"
-        print(f"  {'ok    ' if ok else 'WRONG '} {label} ({took}): {verdict}", flush=True)
+        say(f"  {'ok    ' if ok else 'WRONG '} {label} ({took}): {verdict}")
         if mutant is not None:
-            print(f"           ({mutant.why})")
+            say(f"           ({mutant.why})")
         if not ok:
             problems.append(f"{chapter}: {label} {verdict}")
         if not ok or crashed:
-            print(indented(output))
+            say(indented(output))
     for c, names in caught_by.items():
         if not names:
             problems.append(f"{chapter}: the check '{c}' catches no mutant: which wrong "
                             "solution needs it?")
-            print(f"  WRONG  the check '{c}' catches no mutant")
+            say(f"  WRONG  the check '{c}' catches no mutant")
+    say(f"  ({len(variants)} variants in {time.monotonic() - began:.0f} s, in {build})")
     return problems
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build-dir", type=Path, required=True)
+    parser.add_argument("--build-dir", type=Path, required=True,
+                        help="where the workers build, each in a folder of its own")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="exercises proved at the same time (default 2: the builds of one "
+                             "overlap the checks of another, which mostly wait)")
     parser.add_argument("exercises", nargs="*")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -178,18 +187,42 @@ def main():
         sys.exit(77)
     wanted = [e for e in generate.exercises() if generate.checks_of(e.name)
               and (not args.exercises or e.name in args.exercises)]
-    build = args.build_dir.absolute()
-    build.mkdir(parents=True, exist_ok=True)
-    # One run at a time per build folder (each variant's check takes the
-    # folder's own lock, .lock, for itself).
-    lock = open(build / ".mutants-lock", "w")
+    # The longest first, so that the workers end at about the same time.
+    queue = sorted(wanted, key=lambda e: -len(generate.mutants_of(e.name)))
+    top = args.build_dir.absolute()
+    top.mkdir(parents=True, exist_ok=True)
+    # One run at a time per build folder (each variant's check takes its
+    # worker folder's own lock, .lock, for itself).
+    lock = open(top / ".mutants-lock", "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
-    rebuild_rootfs(build)  # start from a rootfs no earlier run wrote into
-    started, problems = time.monotonic(), []
+    started, problems, printing = time.monotonic(), [], threading.Lock()
+
+    def worker(number, scratch):
+        build = top / f"worker-{number}"
+        build.mkdir(exist_ok=True)
+        rebuild_rootfs(build)  # start from a rootfs no earlier run wrote into
+        while True:
+            with printing:
+                if not queue:
+                    return
+                exercise = queue.pop(0)
+            lines = []
+            found = prove(exercise, build, scratch, lines.append)
+            with printing:  # one exercise's report in one piece
+                print(f"{exercise.name}: {len(generate.checks_of(exercise.name))} checks, "
+                      f"{len(generate.mutants_of(exercise.name))} mutants")
+                print("\n".join(lines), flush=True)
+                problems.extend(found)
+
     with tempfile.TemporaryDirectory(prefix="unshared-mutants.") as scratch:
-        for exercise in sorted(wanted, key=lambda e: e.name):
-            problems += prove(exercise, build, Path(scratch))
-    print(f"\n{len(wanted)} exercises in {time.monotonic() - started:.0f} s")
+        threads = [threading.Thread(target=worker, args=(n, Path(scratch)))
+                   for n in range(1, max(1, args.jobs) + 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    print(f"\n{len(wanted)} exercises in {time.monotonic() - started:.0f} s "
+          f"({max(1, args.jobs)} at a time)")
     for p in problems:
         print("  " + p)
     print(f"{0 if problems else 1} passed, {1 if problems else 0} failed")
