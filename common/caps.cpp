@@ -568,21 +568,6 @@ void set_no_new_privs() {
     check_syscall(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS, 1)");
 }
 
-namespace {
-
-std::system_error credential_error(int err, const std::string& call, std::string_view hint) {
-    return error::syscall_error(
-        err, err == EINVAL || err == EPERM ? fmt::format("{} ({})", call, hint) : call);
-}
-
-bool setgroups_denied() {
-    std::ifstream in("/proc/self/setgroups");
-    std::string word;
-    return in >> word && word == "deny";
-}
-
-}  // namespace
-
 void switch_user(const User& user, Mask keep) {
     // prctl(2): a change of effective uid or gid clears the death signal.
     int death_signal = 0;
@@ -590,22 +575,16 @@ void switch_user(const User& user, Mask keep) {
 
     // Groups first: once the uid is not 0, CAP_SETGID is gone.
     explain::step({"setgroups(0, NULL)", "setpriv --clear-groups", "setgroups(2)"});
-    if (::setgroups(0, nullptr) != 0)
-        throw credential_error(errno, "setgroups(0, NULL)",
-                               setgroups_denied()
-                                   ? "this user namespace's /proc/self/setgroups says deny"
-                                   : "it needs CAP_SETGID");
+    check_syscall(::setgroups(0, nullptr), "setgroups(0, NULL)");
     std::string call = fmt::format("setresgid({0}, {0}, {0})", user.gid);
     explain::step({call, fmt::format("setpriv --regid {}", user.gid), "setresgid(2)"});
-    if (::setresgid(user.gid, user.gid, user.gid) != 0)
-        throw credential_error(errno, call, "is the GID mapped in the user namespace?");
+    check_syscall(::setresgid(user.gid, user.gid, user.gid), call);
     call = fmt::format("setresuid({0}, {0}, {0})", user.uid);
     explain::step({call, fmt::format("setpriv --reuid {}", user.uid), "setresuid(2)"});
     // capabilities(7), "Effect of user ID changes on capabilities": when
     // real, effective and saved uid all leave 0, the kernel empties
     // permitted, effective and ambient; bounding and inheritable stay.
-    if (::setresuid(user.uid, user.uid, user.uid) != 0)
-        throw credential_error(errno, call, "is the UID mapped in the user namespace?");
+    check_syscall(::setresuid(user.uid, user.uid, user.uid), call);
 
     // Whatever is left beyond `keep` (CAP_SETUID, CAP_SETGID kept for the
     // switch, when the user is root) goes now.
