@@ -11,6 +11,14 @@
 // (started from `capsh --inh=... --addamb=...`): every permitted capability
 // inheritable and ambient, supplementary groups 0 and 42, a death signal.
 // So a drop that forgets a set shows it, instead of finding it empty anyway.
+//
+// --no-exec prints the status in this process, after the steps, instead of
+// exec'ing: what a process that goes on without execve(2) keeps (the
+// container's init of 05-pid), where no execve recomputes the sets.
+//
+// --only STEP runs one step of the drop alone (bounding, ambient, sets), and
+// nothing else: each step must empty its own set without leaning on the
+// others (emptying inheritable, for one, also lowers ambient).
 #include <grp.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -79,10 +87,15 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::strcmp(argv[1], "status") == 0) return status();
     // --dirty is ours; the rest is chapter 09's command line (its option group).
     std::vector<char*> args{argv[0]};
-    bool dirty = false;
+    bool dirty = false, no_exec = false;
+    std::string only;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--dirty") == 0)
             dirty = true;
+        else if (std::strcmp(argv[i], "--no-exec") == 0)
+            no_exec = true;
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else
             args.push_back(argv[i]);
     }
@@ -95,9 +108,21 @@ int main(int argc, char** argv) {
         if (dirty) make_dirty();
         // Chapter 09's order (design.md, section 11): the drop, no_new_privs,
         // (Landlock, seccomp: chapter 10), the user; then exec.
-        caps::drop(spec.caps);
-        if (spec.caps.no_new_privs) caps::set_no_new_privs();
-        if (spec.caps.user) caps::switch_user(*spec.caps.user, spec.caps.keep);
+        if (only == "bounding") {
+            caps::drop_bounding(spec.caps.keep);
+        } else if (only == "ambient") {
+            caps::clear_ambient();
+        } else if (only == "sets") {
+            caps::set_process_sets(spec.caps.keep & caps::current().permitted);
+        } else if (!only.empty()) {
+            std::fprintf(stderr, "caps_apply: --only bounding|ambient|sets\n");
+            return 2;
+        } else {
+            caps::drop(spec.caps);
+            if (spec.caps.no_new_privs) caps::set_no_new_privs();
+            if (spec.caps.user) caps::switch_user(*spec.caps.user, spec.caps.keep);
+        }
+        if (no_exec) return status();
         std::vector<char*> command;
         for (const std::string& word : spec.command.argv)
             command.push_back(const_cast<char*>(word.c_str()));

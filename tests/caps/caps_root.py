@@ -62,9 +62,12 @@ def apply(*options, program=None, argv=("status",), dirty=True, prefix=(), ok=Tr
 
 
 def expect_sets(seen, *, bnd, prm, eff, inh=0, amb=0):
-    for key, wanted in (("CapBnd", bnd), ("CapPrm", prm), ("CapEff", eff), ("CapInh", inh),
-                        ("CapAmb", amb)):
-        h.expect_equal(int(seen[key], 16), wanted, f"{key} (hex {seen[key]})")
+    """Every set as wanted; otherwise one message naming each one that is not."""
+    wrong = [f"{key} {seen[key]}, not {wanted:016x}"
+             for key, wanted in (("CapPrm", prm), ("CapEff", eff), ("CapBnd", bnd),
+                                 ("CapInh", inh), ("CapAmb", amb))
+             if int(seen[key], 16) != wanted]
+    h.expect(not wrong, "after execve: " + "; ".join(wrong))
 
 
 @h.check("the default keeps exactly Docker's 14 in CapBnd, CapPrm and CapEff; "
@@ -73,6 +76,20 @@ def default_drop():
     seen = apply()
     expect_sets(seen, bnd=DEFAULT, prm=DEFAULT, eff=DEFAULT)
     h.expect_equal(seen["NoNewPrivs"], "1", "NoNewPrivs")
+
+
+@h.check("each step of the drop empties its own set on its own", chapters=["root"])
+def each_step_alone():
+    # --dirty made every permitted capability inheritable and ambient, too.
+    full = REAL
+    seen = apply("--allow-new-privileges", "--only", "bounding")
+    expect_sets(seen, bnd=DEFAULT, prm=full, eff=full, inh=full, amb=full)
+    seen = apply("--allow-new-privileges", "--only", "ambient")
+    expect_sets(seen, bnd=full, prm=full, eff=full, inh=full, amb=0)
+    seen = apply("--allow-new-privileges", "--cap-drop", "ALL", "--only", "sets")
+    # Inheritable emptied lowers ambient too; root's execve refills permitted
+    # from the untouched bounding set: the trap, seen.
+    expect_sets(seen, bnd=full, prm=full, eff=full, inh=0, amb=0)
 
 
 @h.check("--cap-drop ALL leaves all five sets empty", chapters=["root"])
@@ -104,9 +121,15 @@ def add_missing():
     h.expect("the runtime itself does not have it" in result.stderr, result.stderr.strip())
 
 
-@h.check("--allow-new-privileges leaves NoNewPrivs 0", chapters=["root"])
+@h.check("--allow-new-privileges leaves NoNewPrivs 0, and root's execve still gets "
+         "only Docker's 14", chapters=["root"])
 def allow_new_privileges():
-    h.expect_equal(apply("--allow-new-privileges")["NoNewPrivs"], "0", "NoNewPrivs")
+    # Without no_new_privs, root's execve refills permitted from the bounding
+    # set (with it, the kernel caps permitted at what it was): the bounding
+    # set must hold on its own.
+    seen = apply("--allow-new-privileges")
+    h.expect_equal(seen["NoNewPrivs"], "0", "NoNewPrivs")
+    expect_sets(seen, bnd=DEFAULT, prm=DEFAULT, eff=DEFAULT)
 
 
 @h.check("--user 1000: its ids, no groups, no capabilities left but the bounding set, "
@@ -129,12 +152,14 @@ def switch_without_caps():
     expect_sets(seen, bnd=0, prm=0, eff=0)
 
 
-@h.check("--cap-drop ALL --user 0:0: what was kept for the switch is dropped after it",
-         chapters=["root"])
+@h.check("--cap-drop ALL --user 0:0: what was kept for the switch is dropped after it, "
+         "even in a process that does not exec (an init)", chapters=["root"])
 def switch_to_root():
     seen = apply("--cap-drop", "ALL", "--user", "0:0")
     h.expect_equal(seen["Uid"], "0,0,0,0", "Uid")
     expect_sets(seen, bnd=0, prm=0, eff=0)
+    # After an execve the empty bounding set hides a leftover; without one it shows.
+    expect_sets(apply("--cap-drop", "ALL", "--user", "0:0", "--no-exec"), bnd=0, prm=0, eff=0)
 
 
 def setuid_copy(directory):
