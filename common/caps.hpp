@@ -19,9 +19,12 @@
 // capabilities, so root's new permitted set is its whole bounding set.
 //
 // THE TRAP: clearing only effective and permitted does nothing for a root
-// command. Its first execve(2) refills them from the bounding set (and a
-// binary with file capabilities, or ambient ones, brings more back). So
-// the drop happens in every set that matters, in this order:
+// command. Its first execve(2) refills them from the bounding set, and
+// from the inheritable set (a binary with file capabilities, or ambient
+// ones, bring more back). Try it: after
+//   capsh --caps=cap_chown=ep -- -c 'grep Cap /proc/self/status'
+// the shell's CapPrm is full again. So the drop happens in every set that
+// matters, in this order:
 //   1. bounding     prctl(PR_CAPBSET_DROP) for each capability not kept,
 //                   up to the kernel's last (/proc/sys/kernel/cap_last_cap);
 //                   needs CAP_SETPCAP, so it comes first;
