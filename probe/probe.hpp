@@ -95,4 +95,15 @@ int proc_root(const Args&);
 int join_uts(const Args&);
 int join_mnt(const Args&);
 
+// --- attacks with root's powers that 09-caps takes away (attacks_caps.cpp) -------------
+// Besides success and blocked, their verdict may be result=unsupported: the
+// kernel lacks the target (module support, /proc/kcore, /proc/sysrq-trigger).
+int mount_tmpfs(const Args&);
+int mknod_block(const Args&);
+int init_module_attack(const Args&);
+int set_clock(const Args&);
+int sysrq_trigger(const Args&);
+int kcore(const Args&);
+int setuid_root(const Args&);
+
 }  // namespace probe
