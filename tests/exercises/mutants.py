@@ -125,7 +125,7 @@ def prove(exercise, build, scratch, say):
     variants = [("the untouched stub", None, exercise.skeleton),
                 ("the solution", None, solution)]
     variants += [(m.name, m, splice(solution, chapter, m.body)) for m in mutants]
-    problems, caught_by = [], {c: [] for c in checks}
+    problems, caught_by, alone = [], {c: [] for c in checks}, {c: [] for c in checks}
     began = time.monotonic()
     for label, mutant, text in variants:
         path = scratch / chapter / label.replace(" ", "-") / file
@@ -150,6 +150,8 @@ def prove(exercise, build, scratch, say):
         if mutant is not None:
             for c in failed:
                 caught_by.setdefault(c, []).append(mutant.name)
+            if len(failed) == 1:
+                alone.setdefault(failed[0], []).append(mutant.name)
         if label == "the untouched stub":
             ok, verdict = len(failed) == len(outcome), f"fails {len(failed)} of {len(outcome)}"
         elif label == "the solution":
@@ -169,6 +171,9 @@ def prove(exercise, build, scratch, say):
             problems.append(f"{chapter}: the check '{c}' catches no mutant: which wrong "
                             "solution needs it?")
             say(f"  WRONG  the check '{c}' catches no mutant")
+        else:  # for maintainers: which mutants would pass without this check
+            only = ", ".join(alone.get(c, [])) or "none (each is caught by another check too)"
+            say(f"  check '{c}': catches {len(names)}; alone: {only}")
     say(f"  ({len(variants)} variants in {time.monotonic() - began:.0f} s, in {build})")
     return problems
 
