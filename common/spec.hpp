@@ -13,6 +13,7 @@
 #include "mnt.hpp"
 #include "pid.hpp"
 #include "process.hpp"
+#include "seccomp.hpp"
 #include "uts.hpp"
 
 namespace spec {
@@ -27,6 +28,7 @@ struct Spec {
     mnt::Table mounts;             // 02+: what enter_root mounts
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
+    seccomp::Settings seccomp;     // 10+: --seccomp-profile
 };
 
 }  // namespace spec

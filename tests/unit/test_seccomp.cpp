@@ -1,8 +1,10 @@
 // Unit tests of chapter 10's profile loader: parsing, bad input, and the
 // resolution of includes/excludes against small hand-written profiles.
+// Building a filter needs no privilege (only loading it does), so the last
+// tests build real libseccomp filters too.
 #include <doctest/doctest.h>
 #include <linux/capability.h>
-#include <seccomp.h>  // only to list the calls of x86-64
+#include <seccomp.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,7 +13,8 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "common/seccomp_profile.hpp"
+#include "common/seccomp.hpp"
+#include "common/spec.hpp"
 
 namespace fs = std::filesystem;
 using seccomp::Action;
@@ -392,4 +395,62 @@ TEST_CASE("the default profile blocks on x86-64 what Docker's default blocks") {
     CHECK(verdict(seccomp::resolve(seccomp::default_profile(),
                                    amd64(with(kDocker, CAP_SYS_PTRACE), {4, 7})),
                   "ptrace") == "ALLOW");
+}
+
+TEST_CASE("filters build from the default profile and from hand-written ones") {
+    seccomp::Filter filter = seccomp::build(seccomp::resolve(seccomp::default_profile(), amd64()));
+    CHECK_FALSE(filter.empty());
+    CHECK(filter.rules_added > 300);
+    for (const std::string& name : filter.unknown_names)
+        CHECK(seccomp_syscall_resolve_name(name.c_str()) == __NR_SCMP_ERROR);
+    // Moving hands the context over; the moved-from filter is "no filter".
+    seccomp::Filter moved = std::move(filter);
+    CHECK(filter.empty());  // NOLINT(bugprone-use-after-move): that is the point
+    CHECK_FALSE(moved.empty());
+    // A rule whose action is the default is left out, not an error.
+    auto same = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["keyctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]})");
+    CHECK(seccomp::build(seccomp::resolve(same, amd64())).rules_added == 0);
+    // Names libseccomp does not know are skipped and listed.
+    auto unknown = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["getpid", "no_such_call"], "action": "SCMP_ACT_ALLOW"}]})");
+    seccomp::Filter f = seccomp::build(seccomp::resolve(unknown, amd64()));
+    CHECK(f.rules_added == 1);
+    CHECK(f.unknown_names == std::vector<std::string>{"no_such_call"});
+    // An architecture libseccomp does not know is bad input.
+    auto arch = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_Z80"]})");
+    CHECK_THROWS_AS(seccomp::build(seccomp::resolve(arch, amd64())), error::UsageError);
+    // Two rules with the same tests and different actions: libseccomp refuses.
+    auto clash = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["getpid"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["getpid"], "action": "SCMP_ACT_KILL", "args": [{"index": 0, "op": "SCMP_CMP_EQ"}]}]})");
+    CHECK_THROWS_WITH_AS(seccomp::build(seccomp::resolve(clash, amd64())),
+                         doctest::Contains("syscalls[1]: libseccomp refuses"), error::UsageError);
+    // Without tests, the first rule decides and a later one never applies:
+    // accepted (as by Docker), and listed.
+    auto shadow = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["getpid"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["getpid"], "action": "SCMP_ACT_KILL"}]})");
+    CHECK(seccomp::build(seccomp::resolve(shadow, amd64())).shadowed ==
+          std::vector<std::string>{"syscalls[1] (SCMP_ACT_KILL_THREAD getpid) never applies: "
+                                   "syscalls[0] decides getpid first (SCMP_ACT_ALLOW)"});
+    CHECK(seccomp::build(seccomp::resolve(seccomp::default_profile(), amd64())).shadowed.empty());
+}
+
+TEST_CASE("the --seccomp-profile option: default, unconfined, a file, bad input") {
+    spec::Spec spec;
+    auto finish = [&](const std::string& choice) {
+        spec.seccomp = {};
+        spec.seccomp.choice = choice;
+        seccomp::options.finish(spec);
+    };
+    finish("default");
+    CHECK(spec.seccomp.confined);
+    CHECK(spec.seccomp.profile.origin == "default (profiles/default.json)");
+    finish("unconfined");
+    CHECK_FALSE(spec.seccomp.confined);
+    CHECK(seccomp::prepare(spec.seccomp, kDocker).empty());
+    CHECK_THROWS_WITH_AS(finish("/nonexistent.json"),
+                         "--seccomp-profile /nonexistent.json: no such file", error::UsageError);
+    CHECK_THROWS_AS(finish(""), error::UsageError);
 }
