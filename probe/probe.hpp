@@ -95,4 +95,11 @@ int proc_root(const Args&);
 int join_uts(const Args&);
 int join_mnt(const Args&);
 
+// --- attacks through calls no namespace isolates: chapter 10's filter (attacks_seccomp.cpp)
+int nested_userns(const Args&);
+int keyring(const Args&);
+int set_clock(const Args&);
+int userfaultfd(const Args&);
+int io_uring(const Args&);
+
 }  // namespace probe

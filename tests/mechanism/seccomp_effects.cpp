@@ -70,12 +70,15 @@ std::string rootfs() {
 
 // What became of a call in the confined child.
 struct Outcome {
-    int err = 0;     // the call's errno, 0 if it worked
-    int signal = 0;  // the signal that killed the child, if one did
-    std::string setup_error;
+    int err = 0;       // the call's errno, 0 if it worked
+    int signal = 0;    // the signal that killed the child, if one did
+    std::string note;  // why the set-up failed, or what the call left in g_child_note
 };
 
-constexpr int kLoadFailed = 10000;  // err: the filter could not be loaded (text in setup_error)
+// In the confined child: a line for the parent to read (Outcome::note).
+std::string g_child_note;
+
+constexpr int kLoadFailed = 10000;  // err: the set-up or the load failed (why: in note)
 
 int errno_of(long rc) {
     return rc < 0 ? errno : 0;
@@ -101,6 +104,7 @@ Outcome under(const seccomp::Filter& filter, const std::function<int()>& call,
                 error::check_syscall(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl");
             seccomp::load(filter);
             err = call();
+            message = g_child_note;
         } catch (const std::exception& e) {
             err = kLoadFailed;
             message = error::describe(e);
@@ -119,7 +123,7 @@ Outcome under(const seccomp::Filter& filter, const std::function<int()>& call,
     if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
     if (n >= static_cast<ssize_t>(sizeof(int))) {
         std::memcpy(&outcome.err, buffer, sizeof(int));
-        outcome.setup_error.assign(buffer + sizeof(int), static_cast<size_t>(n) - sizeof(int));
+        outcome.note.assign(buffer + sizeof(int), static_cast<size_t>(n) - sizeof(int));
     } else if (outcome.signal == 0) {
         outcome.err = -1;  // died without a word
     }
@@ -150,6 +154,33 @@ int run_program(std::vector<std::string> argv) {
         ::execv(args[0], args.data());
         ::_exit(127);
     });
+}
+
+// Runs a program under the filter and returns its first line of output.
+std::string output_of(std::vector<std::string> argv) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return "pipe: " + std::string(std::strerror(errno));
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        std::vector<char*> args;
+        for (std::string& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        ::dup2(out[1], 1);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    char buffer[512] = {};
+    ssize_t n = pid < 0 ? 0 : ::read(out[0], buffer, sizeof buffer - 1);
+    ::close(out[0]);
+    if (pid > 0) ::waitpid(pid, nullptr, 0);
+    std::string line(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+    return line.substr(0, line.find('\n'));
+}
+
+std::string probe_path() {
+    const char* dir = std::getenv("UNSHARED_BIN");
+    return std::string(dir != nullptr ? dir : "build/bin") + "/probe";
 }
 
 int close_if(long fd) {
@@ -301,7 +332,7 @@ std::string errno_name(int err) {
 
 void check_outcome(const Call& call, const Outcome& outcome, int expected, const char* under_what) {
     std::string context = std::string(call.name) + " under " + under_what +
-                          (outcome.setup_error.empty() ? "" : ": " + outcome.setup_error);
+                          (outcome.note.empty() ? "" : ": " + outcome.note);
     INFO(context);
     CHECK_MESSAGE(outcome.signal == 0, "killed by signal " << outcome.signal);
     if (expected == kAnyButEperm)
@@ -410,6 +441,34 @@ TEST_CASE("unconfined: the same calls get through to the kernel") {
     seccomp::Filter none;
     for (const Call& call : calls(fixture.handle, fixture.sibling.pid))
         check_outcome(call, under(none, call.call), call.unconfined, "unconfined");
+}
+
+TEST_CASE("the probe's attacks for chapter 10: blocked by the default profile, real without it") {
+    // A key in root's user keyring, for the keyring attack to read; invalidated after.
+    const std::string description = "unshared-seccomp-test-" + std::to_string(::getpid());
+    long key =
+        ::syscall(SYS_add_key, "user", description.c_str(), "secret", 6, KEY_SPEC_USER_KEYRING);
+    REQUIRE(key >= 0);
+    seccomp::Filter filter = default_filter();
+    seccomp::Filter none;
+    const std::vector<std::vector<std::string>> attacks{{"nested-userns"},        {"keyring"},
+                                                        {"keyring", description}, {"clock"},
+                                                        {"userfaultfd"},          {"io-uring"}};
+    for (const std::vector<std::string>& attack : attacks) {
+        std::vector<std::string> argv{probe_path(), "attack"};
+        argv.insert(argv.end(), attack.begin(), attack.end());
+        auto probe = [&] {
+            g_child_note = output_of(argv);
+            return 0;
+        };
+        std::string blocked = under(filter, probe).note;
+        std::string success = under(none, probe).note;
+        CHECK_MESSAGE(blocked.find("result=blocked") != std::string::npos, blocked);
+        CHECK_MESSAGE(success.find("result=success") != std::string::npos, success);
+        if (attack.size() > 1)
+            CHECK_MESSAGE(success.find("read=secret") != std::string::npos, success);
+    }
+    ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);
 }
 
 TEST_CASE("ptrace: Docker allows it from kernel 4.8 on; resolved for 4.7 it is blocked") {

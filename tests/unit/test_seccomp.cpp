@@ -196,7 +196,7 @@ TEST_CASE("bad input is refused in one line that names the place and the value")
         CHECK_MESSAGE(
             refusal(one_rule(std::string(R"("includes": {"minKernel": ")") + version + "\"}"))
                     .find("is not a kernel version") != std::string::npos,
-            version);
+            std::string(version));
 }
 
 TEST_CASE("keys the loader does not use are listed, not fatal (Docker ignores them too)") {
@@ -382,7 +382,7 @@ TEST_CASE("the default profile blocks on x86-64 what Docker's default blocks") {
     Resolved admin =
         seccomp::resolve(seccomp::default_profile(), amd64(with(kDocker, CAP_SYS_ADMIN)));
     for (const char* name : {"mount", "unshare", "setns", "clone", "clone3", "bpf", "umount2"})
-        CHECK_MESSAGE(verdict(admin, name) == "ALLOW", name);
+        CHECK_MESSAGE(verdict(admin, name) == "ALLOW", std::string(name));
     CHECK(verdict(admin, "pivot_root") == "default");  // never, even with CAP_SYS_ADMIN
     CHECK(verdict(admin, "keyctl") == "default");
     Resolved time =
