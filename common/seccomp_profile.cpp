@@ -433,6 +433,10 @@ Profile read_file(const std::filesystem::path& file) {
     return parse(text, name);
 }
 
+std::string_view default_profile_json() {
+    return kDefaultProfileJson;
+}
+
 const Profile& default_profile() {
     static const Profile profile = parse(kDefaultProfileJson, "default (profiles/default.json)");
     return profile;

@@ -113,6 +113,9 @@ Profile read_file(const std::filesystem::path& file);
 // the binary at build time: see common/CMakeLists.txt), parsed once.
 const Profile& default_profile();
 
+// The text of profiles/default.json, as compiled in.
+std::string_view default_profile_json();
+
 // The container's capabilities, as numbers (capabilities(7): CAP_CHOWN is 0).
 using Capabilities = std::set<int>;
 
