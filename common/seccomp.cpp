@@ -111,10 +111,11 @@ void set_attribute(scmp_filter_ctx ctx, scmp_filter_attr attr, uint32_t value,
 
 void set_attributes(scmp_filter_ctx ctx, const std::vector<std::string>& flags) {
     // Real errnos from the kernel in seccomp_load(), not -ECANCELED (2.5.0).
-    if (version_at_least(2, 5)) set_attribute(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "API_SYSRAWRC");
+    if (version_at_least(2, 5))
+        set_attribute(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "SCMP_FLTATR_API_SYSRAWRC");
     // libseccomp would set no_new_privs itself, silently, inside
-    // seccomp_load(). Chapter 09 sets it, as a step of its own; without it
-    // the load fails with EACCES, which is the lesson.
+    // seccomp_load(). Chapter 09 sets it, as a step of its own; a process
+    // with neither it nor CAP_SYS_ADMIN then gets EACCES (seccomp(2)).
     explain::step({"seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)", "", "seccomp_attr_set(3)"});
     set_attribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP");
     // A binary tree of syscall numbers: O(log n) tests per call instead of
@@ -284,6 +285,27 @@ void explain_rules(const Filter& filter, const Counts& counts, scmp_filter_ctx c
                               bpf_instructions(ctx)));
 }
 
+// "defaultErrno, errno (in 14 places)": the keys of a profile that nothing
+// reads, each named once.
+std::string ignored_keys(const std::vector<std::string>& paths) {
+    std::vector<std::pair<std::string, size_t>> keys;  // in the order first seen
+    for (const std::string& path : paths) {
+        size_t dot = path.rfind('.');
+        std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
+        auto found =
+            std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first == key; });
+        if (found == keys.end())
+            keys.emplace_back(key, 1);
+        else
+            ++found->second;
+    }
+    std::string text;
+    for (const auto& [key, count] : keys)
+        text += fmt::format("{}{}{}", text.empty() ? "" : ", ", key,
+                            count > 1 ? fmt::format(" (in {} places)", count) : "");
+    return text;
+}
+
 }  // namespace
 
 Filter build(const Resolved& resolved) {
@@ -314,7 +336,7 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
                               target.kernel.major, target.kernel.minor));
     if (!settings.profile.ignored.empty())
         explain::note(fmt::format("seccomp: not used (Docker ignores them too): {}",
-                                  fmt::join(settings.profile.ignored, ", ")));
+                                  ignored_keys(settings.profile.ignored)));
     Resolved resolved = resolve(settings.profile, target);
     for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
     return build(resolved);

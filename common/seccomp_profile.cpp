@@ -142,6 +142,7 @@ class Node {
         : value_(value), path_(std::move(path)), origin_(origin) {}
 
     [[noreturn]] void fail(std::string_view what) const {
+        if (path_.empty()) throw error::UsageError(fmt::format("{}: {}", origin_, what));
         throw error::UsageError(fmt::format("{}: {}: {}", origin_, path_, what));
     }
 
@@ -407,7 +408,8 @@ Profile parse(std::string_view text, const std::string& origin) {
 
 Profile read_file(const std::filesystem::path& file) {
     std::string name = file.string();
-    int raw = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO must not make us wait for a writer (it is refused below).
+    int raw = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (raw < 0)
         throw error::UsageError(
             fmt::format("{}: {}", name, errno == ENOENT ? "no such file" : std::strerror(errno)));

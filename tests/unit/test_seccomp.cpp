@@ -177,7 +177,7 @@ TEST_CASE("bad input is refused in one line that names the place and the value")
               .find("5000 is too large") != std::string::npos);
     // The shape of things.
     CHECK(refusal(R"({"syscalls": []})").find("no \"defaultAction\"") != std::string::npos);
-    CHECK(refusal(R"([1, 2])") == "t.json: : a profile is a JSON object ({...})");
+    CHECK(refusal(R"([1, 2])") == "t.json: a profile is a JSON object ({...})");
     CHECK(refusal(rule + R"("name": "y", "action": "SCMP_ACT_ALLOW"}]})")
               .find("both \"name\" and \"names\"") != std::string::npos);
     CHECK(
