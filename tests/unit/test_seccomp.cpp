@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <linux/capability.h>
 #include <seccomp.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -209,6 +210,13 @@ TEST_CASE("read_file: a missing file, a directory and a good file") {
     CHECK_THROWS_WITH_AS(seccomp::read_file("/nonexistent/p.json"),
                          "/nonexistent/p.json: no such file", error::UsageError);
     CHECK_THROWS_WITH_AS(seccomp::read_file("/"), "/: not a regular file", error::UsageError);
+    // A FIFO is refused at once, not read (it would wait for a writer).
+    fs::path fifo = fs::temp_directory_path() / "unshared-test-fifo";
+    fs::remove(fifo);
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THROWS_WITH_AS(seccomp::read_file(fifo), doctest::Contains("not a regular file"),
+                         error::UsageError);
+    fs::remove(fifo);
     fs::path file = fs::temp_directory_path() / "unshared-test-profile.json";
     std::ofstream(file) << R"({"defaultAction": "SCMP_ACT_ALLOW"})";
     CHECK(seccomp::read_file(file).origin == file.string());
