@@ -15,4 +15,9 @@ namespace change_root {
 // Makes `rootfs` the root directory of the calling process and moves into it.
 void enter(const std::filesystem::path& rootfs);
 
+// chdir(2) and chroot(2), each printed by --explain as it happens and
+// checked: a failure names the call and its argument.
+void chdir(const std::filesystem::path& dir);
+void chroot(const std::filesystem::path& dir);
+
 }  // namespace change_root

@@ -14,6 +14,13 @@ struct Hint {
 };
 
 constexpr Hint kHints[] = {
+    // First match wins: the hints for one call come before the general ones.
+    {EPERM, "prctl(PR_CAPBSET_DROP", "dropping from the bounding set needs CAP_SETPCAP"},
+    {EPERM, "setgroups",
+     "it needs CAP_SETGID; in a user namespace whose /proc/self/setgroups says deny, nobody may"},
+    {EPERM, "setres", "changing to another uid or gid needs CAP_SETUID or CAP_SETGID"},
+    {EINVAL, "setresuid", "is the UID mapped in the container's user namespace (uid_map)?"},
+    {EINVAL, "setresgid", "is the GID mapped in the container's user namespace (gid_map)?"},
     {EPERM, "", "are you root? run it with sudo"},
     {EINVAL, "pivot_root",
      "is the new root a mount point, and is / private (mount --make-rprivate /)?"},

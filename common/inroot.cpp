@@ -135,6 +135,28 @@ bool exists(const fd::Fd& root, std::string_view path) {
     return found.valid();
 }
 
+std::string read_file(const fd::Fd& root, std::string_view path, size_t limit) {
+    // O_NONBLOCK: a FIFO planted at `path` must not hang the runtime in open(2).
+    int raw = openat2_in_root(root.get(), relative(path), O_RDONLY | O_NONBLOCK | O_NOCTTY, true);
+    if (raw < 0) throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    fd::Fd file{raw};
+    if (std::string why = type_problem(file, path, Kind::regular_file); !why.empty())
+        throw std::runtime_error(why);
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+        ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            throw std::runtime_error(fmt::format("read(\"{}\"): {}", path, std::strerror(errno)));
+        if (n == 0) return text;
+        text.append(buffer, static_cast<size_t>(n));
+        if (text.size() > limit)
+            throw std::runtime_error(
+                fmt::format("{} is bigger than {} bytes: unshared will not read it", path, limit));
+    }
+}
+
 std::string fd_path(const fd::Fd& fd) {
     return fmt::format("/proc/self/fd/{}", fd.get());
 }

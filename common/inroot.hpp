@@ -49,6 +49,13 @@ std::string problem(const fd::Fd& root, std::string_view path, Kind kind);
 // (RESOLVE_IN_ROOT). For checks such as "is there a /bin/sh?".
 bool exists(const fd::Fd& root, std::string_view path);
 
+// The contents of the regular file `path` inside `root`, symlinks followed
+// as for exists() (they resolve inside `root`), at most `limit` bytes. For
+// the files the runtime reads from the rootfs (/etc/passwd for --user).
+// Throws a std::runtime_error naming the path: missing, not a regular
+// file, too big, unreadable.
+std::string read_file(const fd::Fd& root, std::string_view path, size_t limit);
+
 // "/proc/self/fd/N": the name through which mount(2) reaches an fd.
 std::string fd_path(const fd::Fd& fd);
 

@@ -8,11 +8,21 @@
 namespace ipc {
 
 mnt::Mount mqueue_mount() {
-    // EXERCISE 04-ipc: describe the mount of the IPC namespace's own message queue filesystem.
-    // HINT: which filesystem type shows POSIX message queues as files? See mq_overview(7).
-    // HINT: /dev is the runtime's own tmpfs: must the rootfs have /dev/mqueue, or can the
-    //   runtime create it? Look at the Target values in mnt.hpp.
-    // QUESTION: would a queue made on the host with mq_open("/jobs") show up in there? Why?
+    // EXERCISE 04-ipc: describe the mount of the IPC namespace's own message queue
+    //   filesystem: where it goes, which filesystem, with which flags, on what.
+    // TOOLS: a mnt::Mount row (mnt.hpp): {target, source, type, flags, data, how,
+    //   added_by}. The container's child mounts every row of the table, after clone3(2)
+    //   made its new namespaces and before pivot_root(2).
+    // QUESTION: Would a queue made on the host with mq_open("/jobs") show up in the
+    //   container's /dev/mqueue? What if the host's /dev/mqueue were bind-mounted there?
+    // QUESTION: Which IPC namespace's queues does an mqueue filesystem show: the one of
+    //   the process that mounts it, or of the one that looks? (mq_overview(7))
+    // HINT: Read mq_overview(7), "Mounting the message queue file system": which
+    //   filesystem type shows POSIX message queues as files, and where is it mounted?
+    // HINT: /dev is the runtime's own tmpfs, fresh and empty: must the rootfs have a
+    //   /dev/mqueue directory, or can the runtime make one? See mnt::Target in mnt.hpp.
+    // HINT: A filesystem that holds neither programs nor devices should say so: which
+    //   mount(2) flags turn off set-user-ID bits, device files and execution on it?
     return {"/dev/mqueue",        "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
             mnt::Target::new_dir, "04-ipc"};
     // END EXERCISE

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "chroot.hpp"
 #include "error.hpp"
 #include "explain.hpp"
 #include "inroot.hpp"
@@ -38,6 +39,15 @@ constexpr std::array<Link, 5> kDevLinks{{{"fd", "/proc/self/fd"},
                                          {"stderr", "/proc/self/fd/2"},
                                          {"ptmx", "pts/ptmx"}}};
 
+// The flags of a propagation change, as the code spells them: "MS_REC|MS_PRIVATE".
+std::string propagation_flags(unsigned long flags) {
+    std::string names = flags & MS_REC ? "MS_REC|" : "";
+    if (flags & MS_SHARED) return names + "MS_SHARED";
+    if (flags & MS_SLAVE) return names + "MS_SLAVE";
+    if (flags & MS_UNBINDABLE) return names + "MS_UNBINDABLE";
+    return names + (flags & MS_PRIVATE ? "MS_PRIVATE" : fmt::format("{:#x}", flags));
+}
+
 // The shell spelling of mount(2) flags, for --explain.
 std::string mount_options(unsigned long flags, const char* data) {
     std::string options;
@@ -56,8 +66,13 @@ std::string mount_options(unsigned long flags, const char* data) {
 std::string shell_for_mount(const char* source, std::string_view target, const char* type,
                             unsigned long flags, const char* data) {
     std::string where = explain::shell_quote(target);
-    if (flags & MS_PRIVATE)
-        return fmt::format("mount --make-{}private {}", flags & MS_REC ? "r" : "", where);
+    if (source == nullptr)  // a propagation change: --make-[r]private, -shared, -slave
+        return fmt::format("mount --make-{}{} {}", flags & MS_REC ? "r" : "",
+                           flags & MS_SHARED       ? "shared"
+                           : flags & MS_SLAVE      ? "slave"
+                           : flags & MS_UNBINDABLE ? "unbindable"
+                                                   : "private",
+                           where);
     if (flags & MS_BIND)
         return fmt::format("mount --{}bind {} {}", flags & MS_REC ? "r" : "",
                            explain::shell_quote(source), where);
@@ -98,44 +113,6 @@ void make_dev_links(const fd::Fd& root, const fs::path& rootfs) {
                                   std::string(link.name).c_str()),
                       fmt::format("symlink(\"{}\", \"{}\")", link.target, shown));
     }
-}
-
-// mount --make-rprivate /: stop mount events propagating to or from the host.
-void make_rprivate() {
-    // mount_namespaces(7), "Shared subtrees": the new namespace starts with a
-    // copy of the host's mounts, *including their propagation type*. systemd
-    // makes "/" shared, so without this line every mount below would also
-    // appear on the host, and pivot_root(2) would fail with EINVAL (it
-    // refuses a new root whose parent mount is shared).
-    mount(nullptr, "/", "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-}
-
-// pivot_root(2): new_root must be a mount point. Binding the rootfs onto
-// itself makes it one without changing a byte in it. Returns the new mount.
-fd::Fd bind_onto_itself(const fs::path& rootfs) {
-    mount(rootfs.c_str(), rootfs.string(), rootfs.string(), nullptr, MS_BIND | MS_REC, nullptr);
-    // Opened by name *after* the bind, so the fd is the new mount's root.
-    return inroot::open_directory(rootfs.string());
-}
-
-// pivot_root(2) into `root` (already a mount point) and detach the old root.
-void pivot_into(const fd::Fd& root, const fs::path& rootfs) {
-    // EXERCISE 02-mnt: make the rootfs (the mount `root`) the root mount; detach the old one.
-    // HINT: pivot_root(2) works on the current directory's mount: how do you get there from an fd?
-    // HINT: pivot_root(2) has no glibc wrapper; read its NOTES on pivot_root(".", ".").
-    // QUESTION: after this, why can't the chroot escape of chapter 01 reach the host any more?
-    explain::step({fmt::format("fchdir(fd of \"{}\")", rootfs.string()),
-                   "cd " + explain::shell_quote(rootfs.string()), "fchdir(2)"});
-    check_syscall(::fchdir(root.get()), fmt::format("fchdir(\"{}\")", rootfs.string()));
-    explain::step({"pivot_root(\".\", \".\")", "pivot_root . .", "pivot_root(2)"});
-    // pivot_root(".", ".") stacks the old root on top of the new one, at
-    // "."; umount2(".", MNT_DETACH) then takes it away. No put_old needed.
-    check_syscall(::syscall(SYS_pivot_root, ".", "."), "pivot_root(\".\", \".\")");
-    explain::step({"umount2(\".\", MNT_DETACH)", "umount -l .", "umount2(2)"});
-    check_syscall(::umount2(".", MNT_DETACH), "umount2(\".\", MNT_DETACH)");
-    explain::step({"chdir(\"/\")", "cd /", "chdir(2)"});
-    check_syscall(::chdir("/"), "chdir(\"/\")");
-    // END EXERCISE
 }
 
 void finish_options(spec::Spec& spec) {
@@ -181,11 +158,47 @@ void mount(const char* source, const std::string& target, std::string_view shown
            unsigned long flags, const char* data) {
     // A propagation change has no source: name its flags instead.
     std::string call = source != nullptr ? fmt::format("mount(\"{}\", \"{}\")", source, target)
-                                         : fmt::format("mount(NULL, \"{}\", {}MS_PRIVATE)", target,
-                                                       flags & MS_REC ? "MS_REC|" : "");
+                                         : fmt::format("mount(NULL, \"{}\", {})", target,
+                                                       propagation_flags(flags));
     explain::step({call, shell_for_mount(source, shown, type, flags, data), "mount(2)"});
     if (target != shown) call += fmt::format(" (on {})", shown);
     check_syscall(::mount(source, target.c_str(), type, flags, data), call);
+}
+
+void mount_table(const fd::Fd& root, const fs::path& rootfs, const Table& mounts) {
+    explain::note(
+        "each mount point below is opened inside the rootfs with openat2(RESOLVE_IN_ROOT|"
+        "RESOLVE_NO_SYMLINKS) and mounted on through /proc/self/fd/N: no symlink is followed");
+    // /dev and /proc are mounted before the pivot, while the host's device
+    // nodes are reachable to bind from and /proc/self/fd names our fds.
+    for (const Mount& row : mounts) mount_row(root, rootfs, row);
+    make_dev_links(root, rootfs);
+}
+
+void fchdir(const fd::Fd& dir, const fs::path& shown) {
+    std::string call = fmt::format("fchdir(fd of \"{}\")", shown.string());
+    explain::step({call, "cd " + explain::shell_quote(shown.string()), "fchdir(2)"});
+    check_syscall(::fchdir(dir.get()), call);
+}
+
+void pivot_root(const char* new_root, const char* put_old) {
+    std::string call = fmt::format("pivot_root(\"{}\", \"{}\")", new_root, put_old);
+    explain::step({call,
+                   fmt::format("pivot_root {} {}", explain::shell_quote(new_root),
+                               explain::shell_quote(put_old)),
+                   "pivot_root(2)"});
+    // No glibc wrapper: syscall(2).
+    check_syscall(::syscall(SYS_pivot_root, new_root, put_old), call);
+}
+
+void unmount(const char* target, int flags) {
+    bool lazy = flags == MNT_DETACH;
+    std::string call = fmt::format("umount2(\"{}\", {})", target,
+                                   lazy ? std::string("MNT_DETACH") : std::to_string(flags));
+    explain::step({call,
+                   fmt::format("umount {}{}", lazy ? "-l " : "", explain::shell_quote(target)),
+                   "umount2(2)"});
+    check_syscall(::umount2(target, flags), call);
 }
 
 std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
@@ -200,16 +213,50 @@ std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
 }
 
 void enter_root(const fs::path& rootfs, const Table& mounts) {
-    make_rprivate();
-    fd::Fd root = bind_onto_itself(rootfs);
-    explain::note(
-        "each mount point below is opened inside the rootfs with openat2(RESOLVE_IN_ROOT|"
-        "RESOLVE_NO_SYMLINKS) and mounted on through /proc/self/fd/N: no symlink is followed");
-    // /dev and /proc are mounted before the pivot, while the host's device
-    // nodes are reachable to bind from and /proc/self/fd names our fds.
-    for (const Mount& row : mounts) mount_row(root, rootfs, row);
-    make_dev_links(root, rootfs);
-    pivot_into(root, rootfs);
+    // EXERCISE 02-mnt: make the rootfs the root mount of the container's mount namespace,
+    //   with no way back to the host's tree, and no mount event reaching the host.
+    // TOOLS: mount(source, target, shown, type, flags, data): mount(2), narrated; `shown`
+    //   is the path --explain prints.
+    // TOOLS: inroot::open_directory(path): an fd of a directory.
+    // TOOLS: mount_table(root, rootfs, mounts): the table's rows (/dev, /proc, /sys, /tmp),
+    //   mounted on the mount whose root is the directory `root`.
+    // TOOLS: fchdir(fd, shown), pivot_root(new_root, put_old), unmount(target, flags)
+    //   (umount2(2)) and change_root::chdir(dir): those calls, narrated and checked.
+    // QUESTION: The child's mount table is a copy of the host's, propagation included.
+    //   What would a mount or an unmount in it do to the host if "/" and the mounts under
+    //   it stayed shared? (mount_namespaces(7), "Shared subtrees")
+    // QUESTION: After chroot(2) the host's tree is still mounted above the new root.
+    //   After pivot_root(2) and the unmount, what is left above it?
+    // HINT: Read pivot_root(2), ERRORS: it answers EINVAL unless new_root is a mount point
+    //   and neither it nor its parent is shared. Which two mount(2) calls make that true,
+    //   and in which order?
+    // HINT: A rootfs directory becomes a mount point when something is bind-mounted on
+    //   it: itself will do (MS_BIND). Open `root` after that, not before: which mount
+    //   would an fd opened before belong to?
+    // HINT: Read the NOTES of pivot_root(2) on pivot_root(".", "."): the old root ends up
+    //   on top of the new one, at "." . What must umount2(2) be told to take away a mount
+    //   that is busy (your own root is)?
+    // HINT: The order: make "/" private, recursively; bind the rootfs onto itself; open it;
+    //   mount the table on it; go into it; pivot_root(".", "."); detach "."; cd /.
+    // mount_namespaces(7): the copy of the host's mounts keeps their propagation, and
+    // systemd makes "/" shared. Without MS_REC, the mounts under "/" (/proc, /dev, ...)
+    // would stay peers of the host's, and detaching the old root below would unmount
+    // them on the host too.
+    mount(nullptr, "/", "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+    // pivot_root(2): new_root must be a mount point. Binding the rootfs onto itself
+    // makes it one without changing a byte in it.
+    mount(rootfs.c_str(), rootfs.string(), rootfs.string(), nullptr, MS_BIND | MS_REC, nullptr);
+    // Opened by name *after* the bind, so the fd is the new mount's root.
+    fd::Fd root = inroot::open_directory(rootfs.string());
+    mount_table(root, rootfs, mounts);
+    fchdir(root, rootfs);
+    // pivot_root(".", ".") stacks the old root on top of the new one, at ".";
+    // umount2(".", MNT_DETACH) then takes it away, with everything under it: there is
+    // no "outside" left to walk to. No put_old directory needed in the rootfs.
+    pivot_root(".", ".");
+    unmount(".", MNT_DETACH);
+    change_root::chdir("/");
+    // END EXERCISE
 }
 
 }  // namespace mnt

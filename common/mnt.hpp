@@ -57,9 +57,22 @@ Table container_mounts();
 extern const cli::Group options;
 
 // The whole chapter in one call, in this order (each step prints with --explain):
-//   make_rprivate, bind the rootfs onto itself, every row of `mounts`, the
-//   /dev links, pivot_root. Must run in a new mount namespace.
+//   make "/" recursively private, bind the rootfs onto itself, every row of
+//   `mounts` and the /dev links (mount_table), pivot_root, detach the old
+//   root. Must run in a new mount namespace.
 void enter_root(const std::filesystem::path& rootfs, const Table& mounts);
+
+// Mounts every row of `mounts` on the mount whose root is the directory
+// `root` (the rootfs, at `rootfs` as the learner sees it), then the /dev links.
+void mount_table(const fd::Fd& root, const std::filesystem::path& rootfs, const Table& mounts);
+
+// fchdir(2), pivot_root(2) (which has no glibc wrapper) and umount2(2)
+// (unmount: glibc's umount2 would make a call with MNT_DETACH ambiguous),
+// each printed by --explain as it happens and checked: a failure names the
+// call. `shown` is the path of `dir`, for --explain and messages.
+void fchdir(const fd::Fd& dir, const std::filesystem::path& shown);
+void pivot_root(const char* new_root, const char* put_old);
+void unmount(const char* target, int flags);
 
 // mount(2) that prints itself with --explain and names itself on failure.
 // `target` is what the call gets ("/proc/self/fd/7"), `shown` what the

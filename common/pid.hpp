@@ -13,6 +13,7 @@
 // init (like tini, or `docker run --init`) that runs the command as PID 2.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -34,8 +35,13 @@ extern const cli::Group options;
 // every zombie, and return the command's exit status when it ends.
 int run_init(const process::Process& command);
 
-// Waits for every child that has ended, without blocking. Returns the wait
-// status of `command_pid` if it was among them, or -1.
-int reap_children(pid_t command_pid);
+// The calls the init is made of. waitpid(2) and kill(2) print their
+// --explain step as they happen and throw when they fail: waitpid returns
+// -1 for ECHILD (no child at all), kill ignores ESRCH (it has just ended).
+// next_signal() waits, with sigwaitinfo(2), for SIGCHLD or one of the
+// signals the init passes on (they must be blocked).
+siginfo_t next_signal();
+pid_t waitpid(pid_t pid, int* status, int options);
+void kill(pid_t pid, int signo);
 
 }  // namespace pid

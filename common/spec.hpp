@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "caps.hpp"
 #include "console.hpp"
 #include "mnt.hpp"
 #include "pid.hpp"
@@ -28,6 +29,7 @@ struct Spec {
     mnt::Table mounts;             // 02+: what enter_root mounts
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
+    caps::Settings caps;           // 09+: capabilities kept, no_new_privs, --user
     seccomp::Settings seccomp;     // 10+: --seccomp-profile
 };
 

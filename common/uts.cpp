@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cstring>
+
 #include "error.hpp"
 #include "explain.hpp"
 #include "say.hpp"
@@ -40,23 +42,48 @@ std::string generated_hostname() {
     return fmt::format("unshared-{:04x}", random);
 }
 
+namespace {
+
+// One of the two names, set as the kernel takes it: `length` bytes from `name`.
+// --explain shows the bytes the call really sets: sethostname("web1", 4).
+void set_name(int (*set)(const char*, size_t), std::string_view call_name, std::string_view command,
+              const char* name, size_t length) {
+    std::string_view bytes(name, ::strnlen(name, length));
+    std::string call = fmt::format("{}(\"{}\", {})", call_name, bytes, length);
+    explain::step({call, fmt::format("{} {}", command, explain::shell_quote(bytes)),
+                   fmt::format("{}(2)", call_name)});
+    check_syscall(set(name, length), call);
+}
+
+}  // namespace
+
+void sethostname(const char* name, size_t length) {
+    set_name(::sethostname, "sethostname", "hostname", name, length);
+}
+
+void setdomainname(const char* name, size_t length) {
+    set_name(::setdomainname, "setdomainname", "domainname", name, length);
+}
+
 void set_hostname(const std::string& hostname) {
-    explain::step({fmt::format("sethostname(\"{}\")", hostname),
-                   "hostname " + explain::shell_quote(hostname), "sethostname(2)"});
-    // EXERCISE 03-uts: give the container its own hostname.
-    // HINT: sethostname(2) takes a pointer and a length; the name needs no terminating NUL.
-    // HINT: only the container's copy changes because the child was cloned with CLONE_NEWUTS.
-    // QUESTION: what would the host's `hostname` print if CLONE_NEWUTS were missing?
-    check_syscall(::sethostname(hostname.data(), hostname.size()),
-                  fmt::format("sethostname(\"{}\")", hostname));
+    // EXERCISE 03-uts: give the container the hostname it was asked for.
+    // TOOLS: sethostname(name, length) above: sethostname(2), narrated and checked.
+    // QUESTION: The child was cloned with CLONE_NEWUTS. What hostname does a new UTS
+    //   namespace start with, before anyone sets one? (uts_namespaces(7))
+    // QUESTION: What would the host's `hostname` print afterwards if CLONE_NEWUTS were
+    //   missing from the clone?
+    // HINT: Read sethostname(2): what are its two arguments, and does the name need a
+    //   terminating NUL?
+    // HINT: The longest hostname the kernel takes is HOST_NAME_MAX, 64 bytes (ERRORS in
+    //   sethostname(2)). A 64-byte name must work: how many bytes do you pass for it?
+    // HINT: std::string gives you both arguments: a pointer to its bytes and how many
+    //   there are, without the NUL it keeps after them.
+    sethostname(hostname.data(), hostname.size());
     // END EXERCISE
 }
 
 void set_domainname(const std::string& domainname) {
-    explain::step({fmt::format("setdomainname(\"{}\")", domainname),
-                   "domainname " + explain::shell_quote(domainname), "setdomainname(2)"});
-    check_syscall(::setdomainname(domainname.data(), domainname.size()),
-                  fmt::format("setdomainname(\"{}\")", domainname));
+    setdomainname(domainname.data(), domainname.size());
 }
 
 namespace {

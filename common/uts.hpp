@@ -6,6 +6,7 @@
 // only. ("UTS" is the "UNIX Time-sharing System" of struct utsname.)
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,14 @@ std::string check_hostname(std::string_view name, std::string_view what = "hostn
 // A short name for a container that was given none: "unshared-3fa2".
 std::string generated_hostname();
 
-// sethostname(2) and setdomainname(2), in the calling process's UTS namespace.
+// The container's names, in the calling process's UTS namespace.
 void set_hostname(const std::string& hostname);
 void set_domainname(const std::string& domainname);
+
+// sethostname(2) and setdomainname(2) as the kernel takes them: `length`
+// bytes from `name`. Each is printed by --explain as it happens (with the
+// bytes it sets) and checked: a failure names the call.
+void sethostname(const char* name, size_t length);
+void setdomainname(const char* name, size_t length);
 
 }  // namespace uts

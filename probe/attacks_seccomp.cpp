@@ -4,9 +4,10 @@
 //
 // Each only proves that the call gets through, with a harmless act: a user
 // namespace in a child that then exits, a look at a keyring (and reading a
-// key the test made), the clock set to the time it already shows, a
-// userfaultfd or io_uring instance closed at once. (open_by_handle_at, the
-// "shocker" escape, is `probe attack open-by-handle` in attacks_files.cpp.)
+// key the test made), a userfaultfd or io_uring instance closed at once.
+// Chapter 10's other rows use attacks written before it: the clock change
+// is `probe attack set-clock` (attacks_caps.cpp), open_by_handle_at (the
+// "shocker" escape) `probe attack open-by-handle` (attacks_files.cpp).
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <linux/keyctl.h>
@@ -14,7 +15,6 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,14 +73,6 @@ int keyring(const Args& args) {
     std::string payload = read_user_key(args[0], &err);
     if (err != 0) return report("keyring", false, "keyctl=OK search=" + errno_name(err));
     return report("keyring", true, "keyctl=OK read=" + payload);
-}
-
-// The clock is the machine's: set it to the time it already shows.
-int set_clock(const Args&) {
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    int err = clock_settime(CLOCK_REALTIME, &now) == 0 ? 0 : errno;
-    return report("clock", err == 0, "clock_settime=" + errno_name(err));
 }
 
 // userfaultfd(2) stops the kernel in the middle of a copy from user memory,

@@ -22,7 +22,7 @@ namespace probe {
 // that success changes nothing that matters: a tmpfs over a scratch dir
 // (unmounted at once), a node in /tmp (removed), the hostname it already
 // has, the clock set to the time it already shows, an unshare of the
-// probe's own process.
+// probe's own process, a scratch file of its own given away.
 int errno_of(const Args& args) {
     static const std::map<std::string, std::function<int()>> calls{
         {"mount",
@@ -54,6 +54,17 @@ int errno_of(const Args& args) {
              return clock_settime(CLOCK_REALTIME, &now) == 0 ? 0 : errno;
          }},
         {"unshare", [] { return unshare(CLONE_NEWUTS) == 0 ? 0 : errno; }},
+        {"chown",
+         [] {
+             // CAP_CHOWN, which Docker's 14 keep: a file of ours given to uid 1.
+             char file[] = "/tmp/probe-chown.XXXXXX";
+             int fd = mkstemp(file);
+             if (fd < 0) return errno;
+             int err = fchown(fd, 1, 1) == 0 ? 0 : errno;
+             close(fd);
+             unlink(file);
+             return err;
+         }},
     };
     std::string name = arg(args, 0);
     auto found = calls.find(name);

@@ -26,7 +26,13 @@ int domainname(const Args&) {
 }
 
 int ids(const Args&) {
-    std::printf("uid=%d gid=%d euid=%d egid=%d\n", getuid(), getgid(), geteuid(), getegid());
+    // The supplementary groups, joined with ',' ("none" if there are none).
+    gid_t list[64];
+    int n = getgroups(64, list);
+    std::string groups;
+    for (int i = 0; i < n; ++i) groups += (i ? "," : "") + std::to_string(list[i]);
+    std::printf("uid=%d gid=%d euid=%d egid=%d groups=%s\n", getuid(), getgid(), geteuid(),
+                getegid(), groups.empty() ? (n < 0 ? "unknown" : "none") : groups.c_str());
     return 0;
 }
 
@@ -68,10 +74,10 @@ int maps(const Args&) {
 }
 
 int caps(const Args&) {
-    std::printf("cap_eff=%s cap_prm=%s cap_bnd=%s cap_amb=%s no_new_privs=%s\n",
+    std::printf("cap_eff=%s cap_prm=%s cap_inh=%s cap_bnd=%s cap_amb=%s no_new_privs=%s\n",
                 status_field("CapEff").c_str(), status_field("CapPrm").c_str(),
-                status_field("CapBnd").c_str(), status_field("CapAmb").c_str(),
-                status_field("NoNewPrivs").c_str());
+                status_field("CapInh").c_str(), status_field("CapBnd").c_str(),
+                status_field("CapAmb").c_str(), status_field("NoNewPrivs").c_str());
     return 0;
 }
 

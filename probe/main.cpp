@@ -7,14 +7,16 @@
 // process, a segment) and reports what happened without harming anything.
 //
 //   probe hostname | domainname | pid | pids | ids | maps | caps | seccomp | zombies
-//   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare)
+//   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare, chown)
 //   probe exists PATH            probe orphans N
 //   probe shm-create KEY         probe mq-create NAME
 //   probe attack chroot-escape PATH | inherited-fd | open-by-handle TYPE HEX
 //   probe attack write-rootfs PATH TEXT | hostname NAME | shm-read KEY
 //   probe attack kill PID | see-proc PID | proc-root PID PATH | join-uts PID
 //   probe attack join-mnt PID PATH
-//   probe attack nested-userns | keyring [DESC] | clock | userfaultfd | io-uring
+//   probe attack mount-tmpfs | mknod-block MAJOR MINOR [DIR] | init-module | set-clock
+//   probe attack sysrq-trigger | kcore | setuid-root PATH
+//   probe attack nested-userns | keyring [DESC] | userfaultfd | io-uring
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -23,7 +25,8 @@
 // One file per concern: identity.cpp, processes.cpp, calls.cpp, ipc.cpp,
 // and the attacks by the way they go: attacks_files.cpp (the filesystem),
 // attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
-// host process), attacks_seccomp.cpp (calls no namespace isolates). util.cpp
+// host process), attacks_caps.cpp (root's powers that 09 takes away),
+// attacks_seccomp.cpp (calls no namespace isolates: 10's filter). util.cpp
 // holds the helpers of probe.hpp.
 #include <functional>
 #include <map>
@@ -47,9 +50,15 @@ int attack(const Args& args) {
                                                          {"proc-root", probe::proc_root},
                                                          {"join-uts", probe::join_uts},
                                                          {"join-mnt", probe::join_mnt},
+                                                         {"mount-tmpfs", probe::mount_tmpfs},
+                                                         {"mknod-block", probe::mknod_block},
+                                                         {"init-module", probe::init_module_attack},
+                                                         {"set-clock", probe::set_clock},
+                                                         {"sysrq-trigger", probe::sysrq_trigger},
+                                                         {"kcore", probe::kcore},
+                                                         {"setuid-root", probe::setuid_root},
                                                          {"nested-userns", probe::nested_userns},
                                                          {"keyring", probe::keyring},
-                                                         {"clock", probe::set_clock},
                                                          {"userfaultfd", probe::userfaultfd},
                                                          {"io-uring", probe::io_uring}};
     auto found = attacks.find(probe::arg(args, 0));

@@ -95,10 +95,21 @@ int proc_root(const Args&);
 int join_uts(const Args&);
 int join_mnt(const Args&);
 
+// --- attacks with root's powers that 09-caps takes away (attacks_caps.cpp) -------------
+// Besides success and blocked, their verdict may be result=unsupported: the
+// kernel lacks the target (module support, /proc/kcore, /proc/sysrq-trigger).
+int mount_tmpfs(const Args&);
+int mknod_block(const Args&);
+int init_module_attack(const Args&);
+int set_clock(const Args&);
+int sysrq_trigger(const Args&);
+int kcore(const Args&);
+int setuid_root(const Args&);
+
 // --- attacks through calls no namespace isolates: chapter 10's filter (attacks_seccomp.cpp)
+// (The clock change is set_clock above.)
 int nested_userns(const Args&);
 int keyring(const Args&);
-int set_clock(const Args&);
 int userfaultfd(const Args&);
 int io_uring(const Args&);
 

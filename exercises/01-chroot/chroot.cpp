@@ -11,15 +11,27 @@ namespace change_root {
 
 using error::check_syscall;
 
+void chdir(const std::filesystem::path& dir) {
+    std::string call = fmt::format("chdir(\"{}\")", dir.string());
+    explain::step({call, "cd " + explain::shell_quote(dir.string()), "chdir(2)"});
+    check_syscall(::chdir(dir.c_str()), call);
+}
+
+void chroot(const std::filesystem::path& dir) {
+    std::string call = fmt::format("chroot(\"{}\")", dir.string());
+    explain::step({call, "chroot " + explain::shell_quote(dir.string()), "chroot(2)"});
+    check_syscall(::chroot(dir.c_str()), call);
+}
+
 void enter(const std::filesystem::path& rootfs) {
-    explain::step({fmt::format("chroot(\"{}\")", rootfs.string()),
-                   "chroot " + explain::shell_quote(rootfs.string()), "chroot(2)"});
-    // EXERCISE 01-chroot: make the rootfs the process's root directory and move into it.
-    // HINT: chroot(2) does not change the current directory: chdir(2) into the rootfs first.
-    // HINT: after chroot("."), chdir("/") puts you at the top of the new tree.
-    // QUESTION: why is a process whose working directory stays outside its new root a problem?
-    // YOUR CODE HERE, then check it: sudo exercises/check 01-chroot
-    throw error::NotImplemented("make the rootfs the process's root directory and move into it.");
+    // EXERCISE 01-chroot: make the rootfs the process's "/", and start the command inside it.
+    // TOOLS: chdir(dir) and chroot(dir) above: chdir(2) and chroot(2), narrated and checked.
+    // QUESTION: A process has two directories the kernel starts path lookups from: which
+    //   are they, and which of them does chroot(2) change?
+    // QUESTION: Why is a process whose working directory stays outside its new root a
+    //   problem? (The chroot escape of the lesson starts from there.)
+    // YOUR CODE HERE; then check it, as root: exercises/check 01-chroot
+    throw error::NotImplemented("make the rootfs the process's \"/\", and start the command inside it.");
     // END EXERCISE
 }
 

@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cstring>
+
 #include "error.hpp"
 #include "explain.hpp"
 #include "say.hpp"
@@ -40,23 +42,43 @@ std::string generated_hostname() {
     return fmt::format("unshared-{:04x}", random);
 }
 
+namespace {
+
+// One of the two names, set as the kernel takes it: `length` bytes from `name`.
+// --explain shows the bytes the call really sets: sethostname("web1", 4).
+void set_name(int (*set)(const char*, size_t), std::string_view call_name, std::string_view command,
+              const char* name, size_t length) {
+    std::string_view bytes(name, ::strnlen(name, length));
+    std::string call = fmt::format("{}(\"{}\", {})", call_name, bytes, length);
+    explain::step({call, fmt::format("{} {}", command, explain::shell_quote(bytes)),
+                   fmt::format("{}(2)", call_name)});
+    check_syscall(set(name, length), call);
+}
+
+}  // namespace
+
+void sethostname(const char* name, size_t length) {
+    set_name(::sethostname, "sethostname", "hostname", name, length);
+}
+
+void setdomainname(const char* name, size_t length) {
+    set_name(::setdomainname, "setdomainname", "domainname", name, length);
+}
+
 void set_hostname(const std::string& hostname) {
-    explain::step({fmt::format("sethostname(\"{}\")", hostname),
-                   "hostname " + explain::shell_quote(hostname), "sethostname(2)"});
-    // EXERCISE 03-uts: give the container its own hostname.
-    // HINT: sethostname(2) takes a pointer and a length; the name needs no terminating NUL.
-    // HINT: only the container's copy changes because the child was cloned with CLONE_NEWUTS.
-    // QUESTION: what would the host's `hostname` print if CLONE_NEWUTS were missing?
-    // YOUR CODE HERE, then check it: sudo exercises/check 03-uts
-    throw error::NotImplemented("give the container its own hostname.");
+    // EXERCISE 03-uts: give the container the hostname it was asked for.
+    // TOOLS: sethostname(name, length) above: sethostname(2), narrated and checked.
+    // QUESTION: The child was cloned with CLONE_NEWUTS. What hostname does a new UTS
+    //   namespace start with, before anyone sets one? (uts_namespaces(7))
+    // QUESTION: What would the host's `hostname` print afterwards if CLONE_NEWUTS were
+    //   missing from the clone?
+    // YOUR CODE HERE; then check it, as root: exercises/check 03-uts
+    throw error::NotImplemented("give the container the hostname it was asked for.");
     // END EXERCISE
 }
 
 void set_domainname(const std::string& domainname) {
-    explain::step({fmt::format("setdomainname(\"{}\")", domainname),
-                   "domainname " + explain::shell_quote(domainname), "setdomainname(2)"});
-    check_syscall(::setdomainname(domainname.data(), domainname.size()),
-                  fmt::format("setdomainname(\"{}\")", domainname));
+    setdomainname(domainname.data(), domainname.size());
 }
 
 namespace {

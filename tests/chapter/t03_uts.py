@@ -43,5 +43,12 @@ def hostname_too_long(chapter):
     h.expect("64" in result.stderr, f"message does not say the limit: {result.stderr.strip()}")
 
 
+@h.check("a 64-byte hostname, the longest the kernel takes, is set in full", FROM)
+def longest_hostname(chapter):
+    name = "h" + "0123456789abcdef" * 3 + "0123456789abcde"
+    out = h.run_ok(chapter, "hostname", options=["--hostname", name]).stdout.strip()
+    h.expect_equal(out, name, "hostname inside")
+
+
 if __name__ == "__main__":
     h.main()

@@ -107,5 +107,32 @@ def grandchild_outlives_before(chapter):
     h.expect(survivors, "no process outlived the runtime: was 04 given a PID namespace?")
 
 
+@h.check("20 orphans ending at once are all reaped (one SIGCHLD can stand for many)", FROM)
+def burst_of_orphans_reaped(chapter):
+    h.expect_equal(h.probe(chapter, "orphans", "20").get("zombies"), "0", "zombies left")
+
+
+def sigterm_status(chapter, *command, after=0.0):
+    """Starts `command`, SIGTERMs the runtime once a sleep runs in it (and
+    `after` seconds more); returns the runtime's exit status."""
+    runtime = h.start(chapter, *command)
+    h.wait_for_descendant(runtime.pid, "sleep")
+    time.sleep(after)
+    runtime.send_signal(signal.SIGTERM)
+    return runtime.wait(timeout=10)
+
+
+@h.check("the command gets the forwarded SIGTERM itself: its trap runs (exit 42)", FROM)
+def sigterm_trapped(chapter):
+    status = sigterm_status(chapter, "sh", "-c", "trap 'exit 42' TERM; sleep 1000 & wait")
+    h.expect_equal(status, 42, "exit status of the runtime")
+
+
+@h.check("after an orphan has been reaped, init still forwards SIGTERM (exit 143)", FROM)
+def sigterm_after_orphan(chapter):
+    status = sigterm_status(chapter, "sh", "-c", "(sleep 0.2 &); exec sleep 1000", after=0.8)
+    h.expect_equal(status, 143, "exit status of the runtime")
+
+
 if __name__ == "__main__":
     h.main()

@@ -461,7 +461,7 @@ TEST_CASE("the probe's attacks for chapter 10: blocked by the default profile, r
     seccomp::Filter filter = default_filter();
     seccomp::Filter none;
     const std::vector<std::vector<std::string>> attacks{{"nested-userns"},        {"keyring"},
-                                                        {"keyring", description}, {"clock"},
+                                                        {"keyring", description}, {"set-clock"},
                                                         {"userfaultfd"},          {"io-uring"}};
     for (const std::vector<std::string>& attack : attacks) {
         std::vector<std::string> argv{probe_path(), "attack"};
