@@ -1,7 +1,6 @@
 #include "seccomp_profile.hpp"
 
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -10,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "caps.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 
@@ -63,54 +64,6 @@ constexpr OpName kOps[] = {
 // SCMP_ACT_NOTIFY, which is refused below.
 constexpr std::string_view kFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
-
-struct CapabilityName {
-    std::string_view name;
-    int number;
-};
-constexpr CapabilityName kCapabilities[] = {
-    {"CAP_CHOWN", CAP_CHOWN},
-    {"CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE},
-    {"CAP_DAC_READ_SEARCH", CAP_DAC_READ_SEARCH},
-    {"CAP_FOWNER", CAP_FOWNER},
-    {"CAP_FSETID", CAP_FSETID},
-    {"CAP_KILL", CAP_KILL},
-    {"CAP_SETGID", CAP_SETGID},
-    {"CAP_SETUID", CAP_SETUID},
-    {"CAP_SETPCAP", CAP_SETPCAP},
-    {"CAP_LINUX_IMMUTABLE", CAP_LINUX_IMMUTABLE},
-    {"CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE},
-    {"CAP_NET_BROADCAST", CAP_NET_BROADCAST},
-    {"CAP_NET_ADMIN", CAP_NET_ADMIN},
-    {"CAP_NET_RAW", CAP_NET_RAW},
-    {"CAP_IPC_LOCK", CAP_IPC_LOCK},
-    {"CAP_IPC_OWNER", CAP_IPC_OWNER},
-    {"CAP_SYS_MODULE", CAP_SYS_MODULE},
-    {"CAP_SYS_RAWIO", CAP_SYS_RAWIO},
-    {"CAP_SYS_CHROOT", CAP_SYS_CHROOT},
-    {"CAP_SYS_PTRACE", CAP_SYS_PTRACE},
-    {"CAP_SYS_PACCT", CAP_SYS_PACCT},
-    {"CAP_SYS_ADMIN", CAP_SYS_ADMIN},
-    {"CAP_SYS_BOOT", CAP_SYS_BOOT},
-    {"CAP_SYS_NICE", CAP_SYS_NICE},
-    {"CAP_SYS_RESOURCE", CAP_SYS_RESOURCE},
-    {"CAP_SYS_TIME", CAP_SYS_TIME},
-    {"CAP_SYS_TTY_CONFIG", CAP_SYS_TTY_CONFIG},
-    {"CAP_MKNOD", CAP_MKNOD},
-    {"CAP_LEASE", CAP_LEASE},
-    {"CAP_AUDIT_WRITE", CAP_AUDIT_WRITE},
-    {"CAP_AUDIT_CONTROL", CAP_AUDIT_CONTROL},
-    {"CAP_SETFCAP", CAP_SETFCAP},
-    {"CAP_MAC_OVERRIDE", CAP_MAC_OVERRIDE},
-    {"CAP_MAC_ADMIN", CAP_MAC_ADMIN},
-    {"CAP_SYSLOG", CAP_SYSLOG},
-    {"CAP_WAKE_ALARM", CAP_WAKE_ALARM},
-    {"CAP_BLOCK_SUSPEND", CAP_BLOCK_SUSPEND},
-    {"CAP_AUDIT_READ", CAP_AUDIT_READ},
-    {"CAP_PERFMON", CAP_PERFMON},
-    {"CAP_BPF", CAP_BPF},
-    {"CAP_CHECKPOINT_RESTORE", CAP_CHECKPOINT_RESTORE},
-};
 
 // The SCMP_ARCH_* that Docker's archMap uses for each of its machine names
 // (moby/profiles: nativeToSeccomp).
@@ -445,9 +398,20 @@ const Profile& default_profile() {
 }
 
 std::optional<int> capability_number(std::string_view name) {
-    for (const CapabilityName& cap : kCapabilities)
-        if (cap.name == name) return cap.number;
-    return std::nullopt;
+    // Docker compares the names as written: "CAP_SYS_ADMIN" is a capability,
+    // "sys_admin" or "CAP_sys_admin" never matches one.
+    bool docker_spelling =
+        name.starts_with("CAP_") && std::none_of(name.begin(), name.end(), [](char c) {
+            return std::islower(static_cast<unsigned char>(c)) != 0;
+        });
+    return docker_spelling ? caps::find(name) : std::nullopt;
+}
+
+Capabilities capabilities_of(std::uint64_t mask) {
+    Capabilities numbers;
+    for (int n = 0; n < 64; ++n)
+        if ((mask & (std::uint64_t{1} << n)) != 0) numbers.insert(n);
+    return numbers;
 }
 
 std::string_view native_arch_name() {

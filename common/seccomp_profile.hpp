@@ -147,9 +147,13 @@ struct Resolved {
 // and `archMap`).
 Resolved resolve(const Profile& profile, const Target& target);
 
-// "CAP_SYS_ADMIN" -> 21; nullopt for a name capabilities(7) does not know.
-// (Chapter 09 brings the capability table; this lookup then moves there.)
+// "CAP_SYS_ADMIN" -> 21, through chapter 09's table (caps::find), but only
+// in Docker's spelling: nullopt for "sys_admin" or an unknown name.
 std::optional<int> capability_number(std::string_view name);
+
+// The capabilities of a mask in chapter 09's form (caps::Mask, bit N for
+// capability N): seccomp::capabilities_of(spec.caps.keep).
+Capabilities capabilities_of(std::uint64_t mask);
 
 // Docker's name for the architecture this program was built for ("amd64").
 std::string_view native_arch_name();

@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "common/caps.hpp"
 #include "common/error.hpp"
 #include "common/seccomp.hpp"
 
@@ -51,11 +52,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Docker's 14 capabilities, the container's final set (reference.md).
-const seccomp::Capabilities kDocker{
-    CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FSETID,      CAP_FOWNER,          CAP_MKNOD,
-    CAP_NET_RAW,    CAP_SETGID,       CAP_SETUID,      CAP_SETFCAP,         CAP_SETPCAP,
-    CAP_SYS_CHROOT, CAP_KILL,         CAP_AUDIT_WRITE, CAP_NET_BIND_SERVICE};
+// Docker's 14 capabilities, the container's final set (chapter 09's table).
+const seccomp::Capabilities kDocker = seccomp::capabilities_of(caps::docker_default());
 // Podman's 11: Docker's without MKNOD, NET_RAW and AUDIT_WRITE.
 const seccomp::Capabilities kPodman{CAP_CHOWN,   CAP_DAC_OVERRIDE,     CAP_FOWNER,    CAP_FSETID,
                                     CAP_KILL,    CAP_NET_BIND_SERVICE, CAP_SETFCAP,   CAP_SETGID,

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "common/caps.hpp"
 #include "common/error.hpp"
 #include "common/seccomp.hpp"
 #include "common/spec.hpp"
@@ -28,11 +29,8 @@ using seccomp::Target;
 
 namespace {
 
-// Docker's 14 default capabilities (reference.md).
-const Capabilities kDocker{CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
-                           CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
-                           CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-                           CAP_KILL,    CAP_AUDIT_WRITE};
+// Docker's 14 capabilities, the container's final set (chapter 09's table).
+const seccomp::Capabilities kDocker = seccomp::capabilities_of(caps::docker_default());
 
 Capabilities with(Capabilities caps, int extra) {
     caps.insert(extra);
@@ -234,6 +232,13 @@ TEST_CASE("includes.caps: kept only if the container has every capability listed
     CHECK_FALSE(kept(R"("includes": {"caps": ["CAP_SYS_WIZARD"]})", amd64({0, 1, 2, 21})));
     // Names are compared as written, as Docker does: "sys_admin" is not CAP_SYS_ADMIN.
     CHECK_FALSE(kept(R"("includes": {"caps": ["sys_admin"]})", amd64({CAP_SYS_ADMIN})));
+    CHECK(seccomp::capability_number("CAP_SYS_ADMIN") == CAP_SYS_ADMIN);
+    CHECK_FALSE(seccomp::capability_number("CAP_sys_admin"));
+    CHECK_FALSE(seccomp::capability_number("SYS_ADMIN"));
+    // Chapter 09's masks become sets of numbers.
+    CHECK(kDocker.size() == 14);
+    CHECK(seccomp::capabilities_of(caps::bit(CAP_BPF) | caps::bit(CAP_CHOWN)) ==
+          Capabilities{CAP_CHOWN, CAP_BPF});
 }
 
 TEST_CASE("excludes.caps: left out if the container has any capability listed") {
