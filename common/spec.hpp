@@ -14,6 +14,7 @@
 #include "mnt.hpp"
 #include "pid.hpp"
 #include "process.hpp"
+#include "seccomp.hpp"
 #include "uts.hpp"
 
 namespace spec {
@@ -29,6 +30,7 @@ struct Spec {
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
     caps::Settings caps;           // 09+: capabilities kept, no_new_privs, --user
+    seccomp::Settings seccomp;     // 10+: --seccomp-profile
 };
 
 }  // namespace spec

@@ -16,6 +16,7 @@
 //   probe attack join-mnt PID PATH
 //   probe attack mount-tmpfs | mknod-block MAJOR MINOR [DIR] | init-module | set-clock
 //   probe attack sysrq-trigger | kcore | setuid-root PATH
+//   probe attack nested-userns | keyring [DESC] | userfaultfd | io-uring
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -24,8 +25,9 @@
 // One file per concern: identity.cpp, processes.cpp, calls.cpp, ipc.cpp,
 // and the attacks by the way they go: attacks_files.cpp (the filesystem),
 // attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
-// host process), attacks_caps.cpp (root's powers that 09 takes away).
-// util.cpp holds the helpers of probe.hpp.
+// host process), attacks_caps.cpp (root's powers that 09 takes away),
+// attacks_seccomp.cpp (calls no namespace isolates: 10's filter). util.cpp
+// holds the helpers of probe.hpp.
 #include <functional>
 #include <map>
 
@@ -54,7 +56,11 @@ int attack(const Args& args) {
                                                          {"set-clock", probe::set_clock},
                                                          {"sysrq-trigger", probe::sysrq_trigger},
                                                          {"kcore", probe::kcore},
-                                                         {"setuid-root", probe::setuid_root}};
+                                                         {"setuid-root", probe::setuid_root},
+                                                         {"nested-userns", probe::nested_userns},
+                                                         {"keyring", probe::keyring},
+                                                         {"userfaultfd", probe::userfaultfd},
+                                                         {"io-uring", probe::io_uring}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));

@@ -106,4 +106,11 @@ int sysrq_trigger(const Args&);
 int kcore(const Args&);
 int setuid_root(const Args&);
 
+// --- attacks through calls no namespace isolates: chapter 10's filter (attacks_seccomp.cpp)
+// (The clock change is set_clock above.)
+int nested_userns(const Args&);
+int keyring(const Args&);
+int userfaultfd(const Args&);
+int io_uring(const Args&);
+
 }  // namespace probe
