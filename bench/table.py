@@ -7,7 +7,8 @@ bench/measure.py's: for each row, one [wall_ms, gone_ms, cpu_ms, faults] per
 round, rounds in the same order for every row, so record i of two rows was
 measured in the same round: a pair. The machine, tools and settings come in
 the environment (MACHINE, TOOLS, REGEN, ROOTFS: the rootfs as shown,
-ROOTFS_PATH: as in the commands).
+ROOTFS_PATH: as in the commands). bench/where-the-cpu-goes.md, measured by
+hand, is appended as it is.
 """
 import json
 import os
@@ -27,6 +28,18 @@ def paired_ratio(records, peer_records, field):
     ratios = sorted(a[field] / b[field] for a, b in zip(records, peer_records) if b[field] > 0)
     q1, q2, q3 = statistics.quantiles(ratios, n=4)
     return q2, q1, q3
+
+
+def paired_difference(records, peer_records, field):
+    """The median, first and third quartile of record - peer, round by round."""
+    q1, q2, q3 = statistics.quantiles([a[field] - b[field] for a, b in zip(records, peer_records)],
+                                      n=4)
+    return q2, q1, q3
+
+
+def difference_cell(records, peer_records, field):
+    q2, q1, q3 = paired_difference(records, peer_records, field)
+    return f"{q2:+.2f} ({q1:+.2f} to {q3:+.2f})"
 
 
 def ratio_cell(records, peer_records, field):
@@ -108,7 +121,7 @@ def main():
     p("*bwrap gone*: until bubblewrap's last process has ended. With a PID namespace, bwrap exits")
     p("as soon as its PID 1 has the command's exit status, and that PID 1 and the container's")
     p("teardown end after it. A chapter's runtime exits only once its container is gone (its")
-    p(f"median *gone* is at most {late:.2f} ms after its *wall*: the time to reap it).\n")
+    p(f"median *gone* is at most {late:.2f} ms after its *wall*).\n")
     p("The bubblewrap lines (bench/README.md says what still differs from the chapter):\n")
     p("```sh")
     for row in in_group("bwrap"):
@@ -117,8 +130,8 @@ def main():
 
     p("## The chapters against unshare(1)\n")
     p("| chapter | wall (ms) | unshare wall | wall / unshare | CPU (ms) | unshare CPU "
-      "| CPU / unshare | set-up wall (ms) | vs previous (ms) |")
-    p("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+      "| CPU / unshare | set-up wall (ms) | wall vs previous (ms) | CPU vs previous (ms) |")
+    p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     previous = None
     for row in chapters:
         mine = results.get(row["name"])
@@ -136,14 +149,17 @@ def main():
                       ratio_cell(mine, theirs, CPU)]
         else:
             cells += ["", "", f"{median(mine, CPU):.2f}", "", ""]
-        cells.append(f"{wall - median(floor, WALL):.2f}" if floor else "")
-        cells.append(f"{wall - previous:+.2f}" if previous is not None else "")
-        previous = wall
+        cells.append(f"{paired_difference(mine, floor, WALL)[0]:.2f}" if floor else "")
+        cells += ([difference_cell(mine, previous, WALL), difference_cell(mine, previous, CPU)]
+                  if previous is not None else ["", ""])
+        previous = mine
         p("| " + " | ".join(cells) + " |")
     p("")
-    p("*set-up wall* is the chapter's median minus that of running the rootfs's `/bin/true`")
-    p("directly: what the container itself costs, beyond the program it runs. *vs previous* is")
-    p("what the chapter adds to the one before it; differences under about 0.3 ms are noise here.\n")
+    p("*set-up wall* is the chapter's run minus running the rootfs's `/bin/true` directly in the")
+    p("same round (median): what the container itself costs, beyond the program it runs. *vs")
+    p("previous* is what the chapter adds to the one before it, round by round (median, first to")
+    p("third quartile): a step whose quartiles straddle 0 is not a step. Under load, wall time is")
+    p("mostly waiting (bench/README.md); the CPU steps are the steadier price of a mechanism.\n")
     p("The *unshare* lines (a chapter with no namespace has the `chroot(1)` baseline below):\n")
     p("```sh")
     for row in chapters:
@@ -167,6 +183,11 @@ def main():
     for row in in_group("skipped"):
         p(f"| {row['name']} | | | | {row['note']} |")
     p("")
+    # The analysis is measured by hand, not by this run: kept in bench/ and
+    # appended as it is, so that a new run does not erase it.
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "where-the-cpu-goes.md")
+    if os.path.exists(analysis):
+        out.append(open(analysis).read().rstrip("\n"))
     print("\n".join(out))
 
 
