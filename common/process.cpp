@@ -161,6 +161,8 @@ struct ExecFailure {
 // The last steps before the command runs. System calls only: no allocation,
 // no exception, no output, so that a child that shares our memory
 // (start_command's CLONE_VM child) may run them as safely as a forked one.
+// Its fd table and signal dispositions are its own even then (no
+// CLONE_FILES, no CLONE_SIGHAND): what it changes here, we keep as it was.
 // Returns only if a step failed.
 ExecFailure exec_prepared(char* const* argv, char** envp) {
     // The command starts as a program started by a shell would: the signal
@@ -204,9 +206,10 @@ int launch_command(void* arg) {
 }
 
 // The stack of start_command's child: mmap(2)ed, so only the pages it
-// touches cost anything. Sized like glibc's posix_spawn(3): room for
-// execvp(3), which keeps a copy of argv on the stack (to run a script
-// without #! through /bin/sh) and a PATH entry joined with the name.
+// touches cost anything. Sized as glibc's posix_spawn(3) sizes its own
+// (argv plus 32 KiB), with room to spare: execvp(3) keeps a copy of argv on
+// the stack (to run a script without #! through /bin/sh) and a PATH entry
+// joined with the name.
 class ChildStack {
   public:
     explicit ChildStack(size_t argc) {
