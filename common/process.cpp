@@ -4,6 +4,8 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -127,6 +130,106 @@ void explain_clone(const Spawn& how) {
          plain ? "(a plain fork: no new namespace)" : how.namespaces.unshare_command(),
          "clone3(2), namespaces(7)"});
 }
+
+// --- becoming the command: shared by exec() and start_command() ---
+
+// argv or envp as execve(2) takes them: the strings of `words`, then NULL.
+std::vector<char*> c_strings(const std::vector<std::string>& words) {
+    std::vector<char*> pointers;
+    pointers.reserve(words.size() + 1);
+    for (const std::string& word : words) pointers.push_back(const_cast<char*>(word.c_str()));
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+void explain_exec(const Process& command) {
+    // The shell spelling: `env -i` starts from an empty environment, as we do.
+    std::string shell = "exec env -i";
+    for (const std::string& word : command.env) shell += " " + explain::shell_quote(word);
+    for (const std::string& word : command.argv) shell += " " + explain::shell_quote(word);
+    explain::step({fmt::format("execvp(\"{}\")", command.argv.at(0)), shell, "execve(2)"});
+}
+
+// The step of exec_prepared() that failed, and its errno.
+constexpr const char* kExecvp = "execvp";
+struct ExecFailure {
+    const char* call = nullptr;  // nullptr: nothing failed
+    int error = 0;
+};
+
+// The last steps before the command runs. System calls only: no allocation,
+// no exception, no output, so that a child that shares our memory
+// (start_command's CLONE_VM child) may run them as safely as a forked one.
+// Its fd table and signal dispositions are its own even then (no
+// CLONE_FILES, no CLONE_SIGHAND): what it changes here, we keep as it was.
+// Returns only if a step failed.
+ExecFailure exec_prepared(char* const* argv, char** envp) {
+    // The command starts as a program started by a shell would: the signal
+    // mask the runtime was given, SIGPIPE back to its default.
+    if (::sigprocmask(SIG_SETMASK, &g_mask_at_start, nullptr) < 0)
+        return {"sigprocmask(SIG_SETMASK)", errno};
+    ::signal(SIGPIPE, SIG_DFL);
+    // Only fds 0-2 survive execve(2): every other one is marked close-on-exec
+    // (CLOSE_RANGE_CLOEXEC, so the channel stays usable if exec fails).
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        return {"close_range(3, ~0U, CLOEXEC)", errno};
+    // execvp(3) looks argv[0] up in the PATH of *our* environment: make it
+    // the command's, which is then passed on whole.
+    environ = envp;
+    ::execvp(argv[0], argv);
+    return {kExecvp, errno};
+}
+
+// As a shell reports a command it could not run: 127 not found, 126 not executable.
+int exit_status_of_exec(int err) {
+    return err == ENOENT ? 127 : 126;
+}
+
+std::string describe(const ExecFailure& failure, const Process& command) {
+    if (failure.call == kExecvp)
+        return fmt::format("execvp(\"{}\"): {}", command.argv.at(0), std::strerror(failure.error));
+    return fmt::format("{}: {}", failure.call, std::strerror(failure.error));
+}
+
+// What start_command's child needs, all made before it exists.
+struct Launch {
+    std::vector<char*> argv, envp;
+    ExecFailure failure;  // written by the child if it could not exec
+};
+
+// The child of start_command: runs on its own small stack in our memory.
+int launch_command(void* arg) {
+    auto* launch = static_cast<Launch*>(arg);
+    launch->failure = exec_prepared(launch->argv.data(), launch->envp.data());
+    ::_exit(launch->failure.call == kExecvp ? exit_status_of_exec(launch->failure.error) : 125);
+}
+
+// The stack of start_command's child: mmap(2)ed, so only the pages it
+// touches cost anything. Sized as glibc's posix_spawn(3) sizes its own
+// (argv plus 32 KiB), with room to spare: execvp(3) keeps a copy of argv on
+// the stack (to run a script without #! through /bin/sh) and a PATH entry
+// joined with the name.
+class ChildStack {
+  public:
+    explicit ChildStack(size_t argc) {
+        long page = ::sysconf(_SC_PAGESIZE);
+        size_ = (64 * 1024 + (argc + 2) * sizeof(char*) + PATH_MAX + page - 1) /
+                static_cast<size_t>(page) * static_cast<size_t>(page);
+        base_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (base_ == MAP_FAILED)
+            throw error::syscall_error(errno, fmt::format("mmap(stack, {})", size_));
+    }
+    ChildStack(const ChildStack&) = delete;
+    ChildStack& operator=(const ChildStack&) = delete;
+    ~ChildStack() { ::munmap(base_, size_); }
+    // The stack grows down (x86-64, arm64): the child starts at the top.
+    void* top() const { return static_cast<char*>(base_) + size_; }
+
+  private:
+    void* base_;
+    size_t size_;
+};
 
 }  // namespace
 
@@ -347,10 +450,36 @@ void arm_death_signal() {
 }
 
 pid_t start_command(const Process& command) {
-    explain::step(
-        {"fork()", "docker run --init (tini) does the same: the command runs as PID 2", "fork(2)"});
-    pid_t pid = check_syscall(::fork(), "fork()");
-    if (pid == 0) exec(command);  // never returns
+    explain::step({"clone(CLONE_VM|CLONE_VFORK|SIGCHLD)",
+                   "docker run --init (tini) does the same: the command runs as PID 2",
+                   "clone(2), posix_spawn(3)"});
+    explain_exec(command);
+    // The init asks nothing of the command but its exit status: a copy of
+    // our memory (fork(2)) would be made only to be thrown away by execve(2).
+    // CLONE_VM lends the child our memory instead; CLONE_VFORK stops us until
+    // its execve(2) (or _exit) gives it back. posix_spawn(3) works the same way.
+    Launch launch{c_strings(command.argv), c_strings(command.env), {}};
+    // The same message as exec()'s before its execve(2): set-up is done.
+    if (g_channel != nullptr) g_channel->send(channel::Kind::ready);
+    ChildStack stack(launch.argv.size());
+    // No signal handler may run in the child, on our memory: all signals
+    // wait until the child has set the command's own mask (exec_prepared).
+    sigset_t all, ours;
+    sigfillset(&all);
+    check_syscall(::sigprocmask(SIG_SETMASK, &all, &ours), "sigprocmask(SIG_SETMASK, all)");
+    char** our_environ = environ;
+    pid_t pid = ::clone(launch_command, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &launch);
+    int clone_errno = errno;
+    environ = our_environ;  // the child's `environ = envp` wrote to our memory
+    ::sigprocmask(SIG_SETMASK, &ours, nullptr);
+    if (pid < 0) throw error::syscall_error(clone_errno, "clone(CLONE_VM|CLONE_VFORK)");
+    if (launch.failure.call != nullptr) {
+        // The child has ended (127, 126 or 125): tell the runtime why, as
+        // exec() would have; the caller reaps the child as it reaps the command.
+        std::string message = describe(launch.failure, command);
+        if (g_channel == nullptr || !g_channel->send(channel::Kind::failed, message))
+            say::error(program_invocation_short_name, message);
+    }
     return pid;
 }
 
@@ -363,34 +492,15 @@ void send_console(const fd::Fd& master) {
 }
 
 void exec(const Process& command) {
-    std::vector<char*> argv, envp;
-    for (const std::string& word : command.argv) argv.push_back(const_cast<char*>(word.c_str()));
-    for (const std::string& entry : command.env) envp.push_back(const_cast<char*>(entry.c_str()));
-    argv.push_back(nullptr);
-    envp.push_back(nullptr);
-    // The shell spelling: `env -i` starts from an empty environment, as we do.
-    std::string shell = "exec env -i";
-    for (const std::string& word : command.env) shell += " " + explain::shell_quote(word);
-    for (const std::string& word : command.argv) shell += " " + explain::shell_quote(word);
-    explain::step({fmt::format("execvp(\"{}\")", command.argv.at(0)), shell, "execve(2)"});
-    // The command starts as a program started by a shell would: the signal
-    // mask the runtime was given, SIGPIPE back to its default.
-    check_syscall(::sigprocmask(SIG_SETMASK, &g_mask_at_start, nullptr),
-                  "sigprocmask(SIG_SETMASK)");
-    ::signal(SIGPIPE, SIG_DFL);
+    std::vector<char*> argv = c_strings(command.argv), envp = c_strings(command.env);
+    explain_exec(command);
     if (g_channel != nullptr) g_channel->send(channel::Kind::ready);
-    // Only fds 0-2 survive execve(2): every other one is marked close-on-exec
-    // (CLOSE_RANGE_CLOEXEC, so the channel stays usable if exec fails).
-    check_syscall(::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range(3, ~0U, CLOEXEC)");
-    // execvp(3) looks argv[0] up in the PATH of *our* environment: make it
-    // the command's, which is then passed on whole.
-    environ = envp.data();
-    ::execvp(argv[0], argv.data());
-    int err = errno;
-    std::string message = fmt::format("execvp(\"{}\"): {}", command.argv.at(0), std::strerror(err));
+    ExecFailure failure = exec_prepared(argv.data(), envp.data());
+    if (failure.call != kExecvp) throw error::syscall_error(failure.error, failure.call);
+    std::string message = describe(failure, command);
     if (g_channel == nullptr || !g_channel->send(channel::Kind::failed, message))
         say::error(program_invocation_short_name, message);
-    ::_exit(err == ENOENT ? 127 : 126);
+    ::_exit(exit_status_of_exec(failure.error));
 }
 
 }  // namespace process

@@ -177,3 +177,51 @@ TEST_CASE("messages are one line, whatever the input holds") {
     CHECK(say::one_line("caf\xc3\xa9") == "caf\xc3\xa9");  // valid UTF-8 stays
     CHECK(say::one_line("\xff\x1b[2J") == "\\xff\\x1b[2J");
 }
+
+namespace {
+// start_command's child, waited for: its exit status as a shell shows it.
+int run_command(std::vector<std::string> argv, std::vector<std::string> env) {
+    pid_t pid = process::start_command({std::move(argv), std::move(env)});
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    return process::exit_status_of(status);
+}
+}  // namespace
+
+TEST_CASE("start_command runs the command as exec() would, and leaves the caller as it was") {
+    // The child of clone(CLONE_VM|CLONE_VFORK) writes to our memory
+    // (environ) and runs with all signals blocked: both must be ours again.
+    char** our_environ = ::environ;
+    sigset_t before = process::block_signals({SIGUSR1});
+    const std::vector<std::string> env{"PATH=/usr/bin:/bin", "MARK=yes"};
+
+    CHECK(run_command({"/bin/sh", "-c", "test \"$MARK\" = yes && exit 7"}, env) == 7);
+    // argv[0] is looked up in the command's PATH, not in ours.
+    CHECK(run_command({"sh", "-c", "exit 3"}, env) == 3);
+    // Only fds 0-2 reach the command.
+    int open_fd = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC: inheritable
+    REQUIRE(open_fd > 2);
+    CHECK(run_command({"/bin/sh", "-c", "test ! -e /proc/self/fd/" + std::to_string(open_fd)},
+                      env) == 0);
+    ::close(open_fd);
+    {
+        // A command that cannot run: 127 or 126 as a shell says, and one line on stderr.
+        int saved_stderr = ::dup(STDERR_FILENO);
+        int quiet = ::open("/dev/null", O_WRONLY);
+        ::dup2(quiet, STDERR_FILENO);
+        int not_found = run_command({"unshared-no-such-command"}, {"PATH=/nonexistent"});
+        int not_executable = run_command({"/dev/null"}, env);  // not a regular file: EACCES
+        ::dup2(saved_stderr, STDERR_FILENO);
+        ::close(quiet);
+        ::close(saved_stderr);
+        CHECK(not_found == 127);
+        CHECK(not_executable == 126);
+    }
+
+    CHECK(::environ == our_environ);
+    CHECK(::getenv("MARK") == nullptr);
+    sigset_t now;
+    ::sigprocmask(SIG_SETMASK, &before, &now);
+    CHECK(sigismember(&now, SIGUSR1) == 1);
+    CHECK(sigismember(&now, SIGUSR2) == 0);
+}
