@@ -14,6 +14,15 @@ struct Hint {
 };
 
 constexpr Hint kHints[] = {
+    {EPERM, "clone3",
+     "are you root? run it with sudo; as another user (07-user), are user namespaces allowed? "
+     "On Ubuntu 24.04 see kernel.apparmor_restrict_unprivileged_userns"},
+    {ENOSPC, "clone3", "no user namespace may be made: is sysctl user.max_user_namespaces 0?"},
+    {EPERM, "write(\"/proc/",
+     "a map may hold only ids the writer may use: without privileges, only its own, after "
+     "\"deny\" in /proc/PID/setgroups (user_namespaces(7))"},
+    {EINVAL, "setresuid", "is 0 mapped in the uid_map?"},
+    {EINVAL, "setresgid", "is 0 mapped in the gid_map?"},
     {EPERM, "", "are you root? run it with sudo"},
     {EINVAL, "pivot_root",
      "is the new root a mount point, and is / private (mount --make-rprivate /)?"},

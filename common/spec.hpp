@@ -13,6 +13,7 @@
 #include "mnt.hpp"
 #include "pid.hpp"
 #include "process.hpp"
+#include "user.hpp"
 #include "uts.hpp"
 #include "volume.hpp"
 
@@ -29,6 +30,7 @@ struct Spec {
     std::vector<volume::Volume> volumes;  // 02+: -v, as given (rows of `mounts` once checked)
     uts::Names uts;                       // 03+: hostname and domain name
     pid::Settings pid;                    // 05+: --no-init
+    user::Settings user;                  // 07+: the user namespace and its maps
 };
 
 }  // namespace spec
