@@ -241,6 +241,7 @@ void write_maps(pid_t pid, const Settings& settings) {
             run_helper("newuidmap", pid, settings.uids);
             return;
         case Writer::self:
+            explain::note("unshare --user --map-root-user makes these three writes for itself");
             write_proc_file(pid, "setgroups", "deny\n");
             [[fallthrough]];
         case Writer::runtime:
