@@ -21,6 +21,13 @@ constexpr Hint kHints[] = {
     {EPERM, "setres", "changing to another uid or gid needs CAP_SETUID or CAP_SETGID"},
     {EINVAL, "setresuid", "is the UID mapped in the container's user namespace (uid_map)?"},
     {EINVAL, "setresgid", "is the GID mapped in the container's user namespace (gid_map)?"},
+    {EPERM, "clone3",
+     "are you root? run it with sudo; as another user (07-user), are user namespaces allowed? "
+     "On Ubuntu 24.04 see kernel.apparmor_restrict_unprivileged_userns"},
+    {ENOSPC, "clone3", "no user namespace may be made: is sysctl user.max_user_namespaces 0?"},
+    {EPERM, "write(\"/proc/",
+     "a map may hold only ids the writer may use: without privileges, only its own, after "
+     "\"deny\" in /proc/PID/setgroups (user_namespaces(7))"},
     {EPERM, "", "are you root? run it with sudo"},
     {EINVAL, "pivot_root",
      "is the new root a mount point, and is / private (mount --make-rprivate /)?"},

@@ -8,9 +8,11 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "error.hpp"
 
@@ -128,6 +130,63 @@ fd::Fd make(const fd::Fd& root, std::string_view path, Kind kind, mode_t mode) {
         ::close(file);
     }
     return open(root, path, kind);
+}
+
+std::string resolve(const fd::Fd& root, std::string_view path) {
+    constexpr int kMaxLinks = 40;  // path_resolution(7): Linux's limit, too
+    std::vector<std::string> done, todo;
+    auto push = [&todo](std::string_view text) {
+        std::vector<std::string> parts;
+        for (size_t start = 0; start <= text.size();) {
+            size_t end = std::min(text.find('/', start), text.size());
+            if (end > start) parts.emplace_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        todo.insert(todo.end(), parts.rbegin(), parts.rend());  // a stack: next at the back
+    };
+    auto joined = [&done] {
+        std::string p;
+        for (const std::string& name : done) p += "/" + name;
+        return p.empty() ? std::string("/") : p;
+    };
+    push(path);
+    int links = 0;
+    std::string via;  // the last symlink followed, for the message
+    while (!todo.empty()) {
+        std::string name = std::move(todo.back());
+        todo.pop_back();
+        if (name == ".") continue;
+        if (name == "..") {
+            // The kernel would stop at the root (RESOLVE_IN_ROOT); a rootfs
+            // whose links try to go higher is hostile or broken: refuse.
+            if (done.empty())
+                throw std::runtime_error(
+                    via.empty() ? fmt::format("{}: \"..\" climbs out of the rootfs", path)
+                                : fmt::format("{} leads out of the rootfs: unshared will not "
+                                              "mount there",
+                                              via));
+            done.pop_back();
+            continue;
+        }
+        fd::Fd dir = open(root, joined(), Kind::directory);
+        std::string here = (done.empty() ? "" : joined()) + "/" + name;
+        struct stat st {};
+        if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+            throw std::runtime_error(
+                errno == ENOENT ? fmt::format("{} does not exist in the rootfs", here)
+                                : fmt::format("{} cannot be read: {}", here, std::strerror(errno)));
+        if (!S_ISLNK(st.st_mode)) {
+            done.push_back(name);
+            continue;
+        }
+        if (++links > kMaxLinks)
+            throw std::runtime_error(fmt::format("{}: more than {} symlinks", path, kMaxLinks));
+        std::string target = link_target(dir.get(), name);
+        via = fmt::format("{} is a symlink (to {}) that", here, target);
+        if (target.starts_with('/')) done.clear();  // absolute: from the rootfs's "/"
+        push(target);
+    }
+    return joined();
 }
 
 bool exists(const fd::Fd& root, std::string_view path) {

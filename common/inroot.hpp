@@ -44,6 +44,15 @@ fd::Fd make(const fd::Fd& root, std::string_view path, Kind kind, mode_t mode);
 // container starts (bad input: exit status 2).
 std::string problem(const fd::Fd& root, std::string_view path, Kind kind);
 
+// The path `path` names inside `root` once every symlink on the way is
+// expanded the way the container will see it: an absolute link starts again
+// at `root` ("/var/run" -> "/run", never the host's /run). A link whose ".."
+// would climb above `root` leads out of the rootfs: refused, not clamped,
+// as is a missing component. Returns the expanded path, free of symlinks,
+// for open() above ("/run/x"); throws std::runtime_error naming the problem.
+// For the mount points the user names (-v): a rootfs may well hold links.
+std::string resolve(const fd::Fd& root, std::string_view path);
+
 // True if `path` exists inside `root`, following symlinks as the container
 // would: they may point anywhere, but they resolve inside `root`
 // (RESOLVE_IN_ROOT). For checks such as "is there a /bin/sh?".

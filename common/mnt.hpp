@@ -30,16 +30,18 @@ namespace mnt {
 // What a row's target must be before the mount.
 enum class Target {
     in_rootfs,  // a directory the rootfs must have (/proc): checked, never created
+    user_dir,   // a directory the user named (-v): it must exist; symlinks on the
+                // way are followed as the container sees them (inroot::resolve)
     new_dir,    // a directory the runtime creates in its own tmpfs (/dev/pts)
     new_file,   // an empty file the runtime creates in its own tmpfs (/dev/null)
 };
 
 struct Mount {
-    std::string target;  // as the container sees it: "/proc"
-    std::string source;  // "proc"; for a bind mount, the host's path ("/dev/null")
-    std::string type;    // "proc"; empty for a bind mount
-    unsigned long flags;
-    std::string data;  // filesystem options: "mode=755"
+    std::string target;   // as the container sees it: "/proc"
+    std::string source;   // "proc"; for a bind mount, the host's path ("/dev/null")
+    std::string type;     // "proc"; empty for a bind mount
+    unsigned long flags;  // MS_BIND|MS_RDONLY: bound, then made read-only (all of it)
+    std::string data;     // filesystem options: "mode=755"
     Target how;
     std::string_view added_by;  // the chapter that teaches it: "02-mnt"
 };
@@ -51,6 +53,10 @@ using Table = std::vector<Mount>;
 // (null, zero, full, random, urandom, tty, bound from the host's), a private
 // devpts, /dev/shm, then /proc, /sys (read-only) and /tmp.
 Table container_mounts();
+
+// Removes `option` ("gid=5") from the data of the row mounted on `target`:
+// for options a later chapter's setting makes the kernel reject.
+void drop_option(Table& table, std::string_view target, std::string_view option);
 
 // The option group of the chapters that have a mount namespace: fills
 // spec.mounts, checks the rootfs has what they need (bad input: exit 2).

@@ -15,22 +15,26 @@
 #include "pid.hpp"
 #include "process.hpp"
 #include "seccomp.hpp"
+#include "user.hpp"
 #include "uts.hpp"
+#include "volume.hpp"
 
 namespace spec {
 
 struct Spec {
-    std::string program;           // "05-pid", for messages
-    std::filesystem::path rootfs;  // absolute
-    bool explain = false;          // --explain
-    process::Process command;      // argv (default /bin/sh) and the clean environment
-    std::vector<std::string> env;  // -e NAME=VALUE, as given
-    console::Config console;       // which of fds 0-2 are terminals
-    mnt::Table mounts;             // 02+: what enter_root mounts
-    uts::Names uts;                // 03+: hostname and domain name
-    pid::Settings pid;             // 05+: --no-init
-    caps::Settings caps;           // 09+: capabilities kept, no_new_privs, --user
-    seccomp::Settings seccomp;     // 10+: --seccomp-profile
+    std::string program;                  // "05-pid", for messages
+    std::filesystem::path rootfs;         // absolute
+    bool explain = false;                 // --explain
+    process::Process command;             // argv (default /bin/sh) and the clean environment
+    std::vector<std::string> env;         // -e NAME=VALUE, as given
+    console::Config console;              // which of fds 0-2 are terminals
+    mnt::Table mounts;                    // 02+: what enter_root mounts
+    std::vector<volume::Volume> volumes;  // 02+: -v, as given (rows of `mounts` once checked)
+    uts::Names uts;                       // 03+: hostname and domain name
+    pid::Settings pid;                    // 05+: --no-init
+    user::Settings user;                  // 07+: the user namespace and its maps
+    caps::Settings caps;                  // 09+: capabilities kept, no_new_privs, --user
+    seccomp::Settings seccomp;            // 10+: --seccomp-profile
 };
 
 }  // namespace spec

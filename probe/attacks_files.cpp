@@ -1,13 +1,17 @@
 // attacks_files.cpp: attacks that reach the host's files from inside the
 // root the container was given, or write into that root.
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "probe.hpp"
@@ -116,6 +120,70 @@ int write_rootfs(const Args& args) {
     int err = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
     close(fd);
     return report("write-rootfs", err == 0, "write=" + errno_name(err));
+}
+
+// Rewrites the existing file PATH (never creates one) with TEXT: a host
+// file the test shared through a volume, owned by host root, mode 0644.
+// Root may; the container's root of chapter 07 is uid 100000 on the host,
+// and the kernel checks *that* against the file's owner (EACCES).
+int overwrite(const Args& args) {
+    std::string path = arg(args, 0), text = arg(args, 1) + "\n";
+    int fd = open(path.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return report("overwrite", false, "open=" + errno_name(errno));
+    int err = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+    close(fd);
+    return report("overwrite", err == 0, "write=" + errno_name(err));
+}
+
+// Makes a block device node MAJOR:MINOR (the test's loop device over a file
+// holding a marker) and reads its first line: a disk of the host, read
+// whole, past every file permission. mknod(2) needs CAP_MKNOD in the
+// *initial* user namespace, and the node must sit on a filesystem mounted
+// without nodev: it tries /dev, /tmp, then /. Removes the node.
+int mknod_read(const Args& args) {
+    dev_t device = makedev(static_cast<unsigned>(std::atoi(arg(args, 0).c_str())),
+                           static_cast<unsigned>(std::atoi(arg(args, 1).c_str())));
+    std::string tried;
+    for (const char* dir : {"/dev", "/tmp", ""}) {
+        std::string node = std::string(dir) + "/probe-disk";
+        std::string where = *dir ? dir : "/";
+        if (mknod(node.c_str(), S_IFBLK | 0600, device) != 0) {
+            tried += " mknod" + std::string(dir) + "=" + errno_name(errno);
+            continue;
+        }
+        int err = 0;
+        std::string line = first_line(node, &err);
+        unlink(node.c_str());
+        if (err == 0) return report("mknod-read", true, "node=" + where + " read=" + line);
+        tried += " open" + std::string(dir) + "=" + errno_name(err);
+    }
+    return report("mknod-read", false, tried.substr(1));
+}
+
+// Makes the read-only volume DIR writable again: a remount without
+// MS_RDONLY. The mount's other flags (nosuid, nodev, noexec, atime) are
+// kept, as a user namespace requires of the flags it locked. Then writes a
+// file in DIR (and removes it). Needs CAP_SYS_ADMIN over the mount's
+// namespace, which the container's root has in 07 too, in its own.
+int remount_rw(const Args& args) {
+    std::string dir = arg(args, 0);
+    struct statvfs st {};
+    if (statvfs(dir.c_str(), &st) != 0)
+        return report("remount-rw", false, "statvfs=" + errno_name(errno));
+    unsigned long flags = MS_REMOUNT | MS_BIND;
+    const std::pair<unsigned long, unsigned long> kept[] = {
+        {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
+        {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+    for (auto [st_flag, ms_flag] : kept)
+        if (st.f_flag & st_flag) flags |= ms_flag;
+    if (mount(nullptr, dir.c_str(), nullptr, flags, nullptr) != 0)
+        return report("remount-rw", false, "mount=" + errno_name(errno));
+    std::string file = dir + "/probe-remounted";
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return report("remount-rw", false, "mount=OK open=" + errno_name(errno));
+    close(fd);
+    unlink(file.c_str());
+    return report("remount-rw", true, "mount=OK open=OK");
 }
 
 }  // namespace probe

@@ -1,4 +1,7 @@
-// calls.cpp: the errno of a harmless system call, and whether a path exists.
+// calls.cpp: the errno of a harmless system call; whether a path exists, reading
+// and writing a file, dropping supplementary groups.
+#include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -70,6 +73,40 @@ int errno_of(const Args& args) {
     auto found = calls.find(name);
     if (found == calls.end()) return usage();
     std::printf("errno.%s=%s\n", name.c_str(), errno_name(found->second()).c_str());
+    return 0;
+}
+
+// The first line of PATH: "read=OK line=TEXT", or "read=EACCES".
+int read_file(const Args& args) {
+    int err = 0;
+    std::string line = first_line(arg(args, 0), &err);
+    std::printf("read=%s%s\n", errno_name(err).c_str(), err == 0 ? (" line=" + line).c_str() : "");
+    return 0;
+}
+
+// Creates (or truncates) PATH and writes TEXT and a newline: "write=OK", or
+// "write=EROFS". For the scratch files of a test (volumes), never the rootfs.
+int write_file(const Args& args) {
+    std::string path = arg(args, 0), text = arg(args, 1) + "\n";
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) err = errno;
+        close(fd);
+    }
+    std::printf("write=%s\n", errno_name(err).c_str());
+    return 0;
+}
+
+// CVE-2014-8989: drops every supplementary group with setgroups(2), then
+// reads PATH, a file whose permissions deny one of those groups what they
+// give everyone else ("rw----r--"). "setgroups=EPERM read=EACCES" when the
+// user namespace says "deny" in /proc/self/setgroups.
+int setgroups_read(const Args& args) {
+    int dropped = setgroups(0, nullptr) == 0 ? 0 : errno;
+    int err = 0;
+    first_line(arg(args, 0), &err);
+    std::printf("setgroups=%s read=%s\n", errno_name(dropped).c_str(), errno_name(err).c_str());
     return 0;
 }
 

@@ -9,11 +9,13 @@
 //   probe hostname | domainname | pid | pids | ids | maps | caps | seccomp | zombies
 //   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare, chown)
 //   probe exists PATH            probe orphans N
+//   probe read PATH | write PATH TEXT | setgroups-read PATH
 //   probe shm-create KEY         probe mq-create NAME
 //   probe attack chroot-escape PATH | inherited-fd | open-by-handle TYPE HEX
 //   probe attack write-rootfs PATH TEXT | hostname NAME | shm-read KEY
 //   probe attack kill PID | see-proc PID | proc-root PID PATH | join-uts PID
-//   probe attack join-mnt PID PATH
+//   probe attack join-mnt PID PATH | overwrite PATH TEXT | mknod-read MAJOR MINOR
+//   probe attack remount-rw DIR
 //   probe attack mount-tmpfs | mknod-block MAJOR MINOR [DIR] | init-module | set-clock
 //   probe attack sysrq-trigger | kcore | setuid-root PATH
 //   probe attack nested-userns | keyring [DESC] | userfaultfd | io-uring
@@ -43,6 +45,9 @@ int attack(const Args& args) {
                                                          {"inherited-fd", probe::inherited_fd},
                                                          {"open-by-handle", probe::open_by_handle},
                                                          {"write-rootfs", probe::write_rootfs},
+                                                         {"overwrite", probe::overwrite},
+                                                         {"mknod-read", probe::mknod_read},
+                                                         {"remount-rw", probe::remount_rw},
                                                          {"hostname", probe::hostname_attack},
                                                          {"shm-read", probe::shm_read},
                                                          {"kill", probe::kill_attack},
@@ -69,22 +74,26 @@ int attack(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    static const std::map<std::string, Question> questions{{"hostname", probe::hostname},
-                                                           {"domainname", probe::domainname},
-                                                           {"pid", probe::pid},
-                                                           {"pids", probe::pids},
-                                                           {"ids", probe::ids},
-                                                           {"zombies", probe::zombies},
-                                                           {"maps", probe::maps},
-                                                           {"caps", probe::caps},
-                                                           {"seccomp", probe::seccomp},
-                                                           {"errno", probe::errno_of},
-                                                           {"exists", probe::exists},
-                                                           {"orphans", probe::orphans},
-                                                           {"shm-create", probe::shm_create},
-                                                           {"mq-create", probe::mq_create},
-                                                           {"attack", attack},
-                                                           {"tiocsti", probe::tiocsti}};
+    static const std::map<std::string, Question> questions{
+        {"hostname", probe::hostname},
+        {"domainname", probe::domainname},
+        {"pid", probe::pid},
+        {"pids", probe::pids},
+        {"ids", probe::ids},
+        {"zombies", probe::zombies},
+        {"maps", probe::maps},
+        {"caps", probe::caps},
+        {"seccomp", probe::seccomp},
+        {"errno", probe::errno_of},
+        {"exists", probe::exists},
+        {"read", probe::read_file},
+        {"write", probe::write_file},
+        {"setgroups-read", probe::setgroups_read},
+        {"orphans", probe::orphans},
+        {"shm-create", probe::shm_create},
+        {"mq-create", probe::mq_create},
+        {"attack", attack},
+        {"tiocsti", probe::tiocsti}};
     std::string name = argv[0];
     if (name == "ipcs" || name.ends_with("/ipcs")) return probe::ipcs(Args(argv + 1, argv + argc));
     if (argc < 2) return probe::usage();

@@ -69,6 +69,9 @@ int orphans(const Args&);
 // --- system calls and files (calls.cpp) -----------------------------------------
 int errno_of(const Args&);
 int exists(const Args&);
+int read_file(const Args&);
+int write_file(const Args&);
+int setgroups_read(const Args&);
 
 // --- System V and POSIX IPC (ipc.cpp) ---------------------------------------------
 int shm_create(const Args&);
@@ -83,6 +86,9 @@ int chroot_escape(const Args&);
 int inherited_fd(const Args&);
 int open_by_handle(const Args&);
 int write_rootfs(const Args&);
+int overwrite(const Args&);
+int mknod_read(const Args&);
+int remount_rw(const Args&);
 
 // --- attacks on what the kernel shares unless a namespace splits it (attacks_shared.cpp)
 int hostname_attack(const Args&);

@@ -5,9 +5,9 @@
 # command expects. This one is about 2 MB: one static busybox binary (from
 # Debian's busybox-static package) that is also ls, sh, ps, hostname...
 # through links, the few files in /etc that tools read, and empty mount
-# points for /proc, /sys, /dev and /tmp. PROBE, if given, is copied to
-# /bin/probe (the tests ask it questions from inside the container) and
-# linked as /usr/bin/ipcs, an applet this busybox lacks.
+# points for /proc, /sys, /dev and /tmp (and /mnt, for volumes: -v). PROBE,
+# if given, is copied to /bin/probe (the tests ask it questions from inside
+# the container) and linked as /usr/bin/ipcs, an applet this busybox lacks.
 #
 # Offline and rootless: it uses the installed /bin/busybox when it is the
 # static one, else `apt-get download busybox-static` (Debian's archive only)
@@ -48,7 +48,7 @@ new="$dir.new.$$"
 rm -rf "$new"
 mkdir -p "$new"
 cd "$new"
-mkdir -p bin sbin usr/bin usr/sbin etc root tmp proc sys dev run var/tmp home
+mkdir -p bin sbin usr/bin usr/sbin etc root tmp proc sys dev run var/tmp home mnt
 chmod 1777 tmp var/tmp
 chmod 700 root
 cp "$busybox" bin/busybox

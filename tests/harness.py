@@ -15,7 +15,9 @@ failed expectations raise Failed with a sentence a learner can act on.
 Exit status: 0 all pass, 1 some fail, 77 skipped (ctest SKIP_RETURN_CODE).
 """
 
+import fcntl
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
@@ -59,14 +61,16 @@ def chapters_before(first):
 
 # --- running chapters ---------------------------------------------------------
 
-def run(chapter, *command, options=(), timeout=30, rootfs=None, pass_fds=()):
+def run(chapter, *command, options=(), timeout=30, rootfs=None, pass_fds=(), user=None):
     """Runs `chapter [options] --rootfs R -- command`; returns CompletedProcess.
-    `pass_fds`: open fds the chapter inherits besides 0-2 (subprocess closes the rest)."""
+    `pass_fds`: open fds the chapter inherits besides 0-2 (subprocess closes the rest).
+    `user`: a user name; the chapter then runs as that user (rootless), not as root."""
     argv = [str(BIN / chapter), *options, "--rootfs", str(rootfs or ROOTFS)]
     if command:
         argv += ["--", *command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, pass_fds=pass_fds)
+                          stdin=subprocess.DEVNULL, pass_fds=pass_fds,
+                          preexec_fn=_become(user), cwd="/" if user else None)
 
 
 def run_ok(chapter, *command, **kw):
@@ -84,11 +88,28 @@ def probe(chapter, *question, **kw):
     return dict(re.findall(r"(\w+)=(\S*)", out))
 
 
-def start(chapter, *command, options=()):
-    """Starts a chapter in the background; returns the Popen."""
+def start(chapter, *command, options=(), user=None):
+    """Starts a chapter in the background; returns the Popen. `user` as for run()."""
     argv = [str(BIN / chapter), *options, "--rootfs", str(ROOTFS), "--", *command]
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_become(user),
+                            cwd="/" if user else None)
+
+
+def _become(name):
+    """A preexec_fn that makes the child `name` (its groups, gid, then uid, as
+    login(1) does), or None for "stay root". Computed here, in the parent:
+    between fork and exec only the three calls run."""
+    if name is None:
+        return None
+    account = pwd.getpwnam(name)
+    groups = os.getgrouplist(name, account.pw_gid)
+
+    def become():
+        os.setgroups(groups)
+        os.setgid(account.pw_gid)  # real, effective and saved: we are root
+        os.setuid(account.pw_uid)
+    return become
 
 
 # --- the lab, seen as "the host" ----------------------------------------------
@@ -185,6 +206,166 @@ def host_shm_keys():
     return set(re.findall(r"^(0x[0-9a-f]+)", out, re.M))
 
 
+# --- users: rootless runs, and the ids chapter 07 maps root's containers to -----
+
+SUBID_FILES = (Path("/etc/subuid"), Path("/etc/subgid"))
+_users_made = [0]
+
+
+def _userdel(name, *flags):
+    """userdel, retried while a process of the user is still going away."""
+    for _ in range(50):
+        done = subprocess.run(["userdel", *flags, name], capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        if "currently used by process" not in done.stderr:
+            raise Failed(f"userdel {name}: {done.stderr.strip()}")
+        time.sleep(0.1)
+    raise Failed(f"userdel {name}: a process of {name} is still running")
+
+
+def _restore_subids(saved, name):
+    """Puts /etc/subuid and /etc/subgid back as they were, byte for byte.
+    userdel removes the user's lines itself; this checks it did, removes any
+    line of `name` left over, and fails if anything else changed."""
+    for path, before in saved.items():
+        now = path.read_bytes()
+        if now == before:
+            continue
+        kept = b"".join(line for line in now.splitlines(keepends=True)
+                        if not line.startswith(name.encode() + b":"))
+        if kept == before:
+            path.write_bytes(kept)
+            continue
+        raise Failed(f"{path} changed while the test ran, beyond the lines of {name}")
+
+
+@contextmanager
+def throwaway_user(supplementary_group=False):
+    """A user made for one check with `useradd -m`, which also gives it a range
+    in /etc/subuid and /etc/subgid (login.defs SUB_UID_COUNT). With
+    `supplementary_group`, it is also a member of a group made for it (the
+    group's name is the user's plus "-g"). Yields the user's name; removes
+    the user, its home, its group(s) with userdel -r (and groupdel) on every
+    exit path, and leaves /etc/subuid and /etc/subgid as they were."""
+    _users_made[0] += 1
+    name = f"unshared-t{os.getpid()}-{_users_made[0]}"
+    group = name + "-g"
+    saved = {path: path.read_bytes() for path in SUBID_FILES}
+    made_user = made_group = False
+    try:
+        extra = []
+        if supplementary_group:
+            subprocess.run(["groupadd", group], check=True, capture_output=True)
+            made_group = True
+            extra = ["-G", group]
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", *extra, name], check=True,
+                       capture_output=True)
+        made_user = True
+        yield name
+    finally:
+        if made_user:
+            _userdel(name, "-r")
+        if made_group:
+            subprocess.run(["groupdel", group], check=True, capture_output=True)
+        _restore_subids(saved, name)
+
+
+# The user whose subordinate ids chapter 07 maps a root-started container to.
+# quickstart makes it (`./quickstart user`); the tests must not depend on
+# that, so dedicated_user() makes it when it is missing, and the last test
+# process that used it removes what the tests made. Test processes may run
+# at once (ctest -j): each holds a shared flock(2) on LOCK while it uses the
+# user; creating and removing need the exclusive lock, and MARK says the
+# tests made it (what to undo). A SIGKILLed test leaves MARK: the next one
+# out removes it.
+DEDICATED_USER = "unshared"
+_DEDICATED_LOCK = Path("/run/unshared-tests-user.lock")
+_DEDICATED_MARK = Path("/run/unshared-tests-user.made")
+
+
+def _dedicated_ready():
+    def has_line(path):
+        return path.exists() and any(line.startswith(DEDICATED_USER + ":")
+                                     for line in path.read_text().splitlines())
+    return all(has_line(path) for path in SUBID_FILES)
+
+
+def _user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _make_dedicated_user():
+    existed = _user_exists(DEDICATED_USER)
+    done = subprocess.run([str(TOP / "quickstart"), "user"], capture_output=True, text=True)
+    expect(done.returncode == 0 and _dedicated_ready(),
+           f"quickstart user could not make the user {DEDICATED_USER}: "
+           f"{(done.stderr or done.stdout).strip()}")
+    _DEDICATED_MARK.write_text("user\n" if not existed else "ranges\n")
+
+
+def _remove_dedicated_user():
+    what = _DEDICATED_MARK.read_text().strip()
+    if what == "user":
+        _userdel(DEDICATED_USER)
+    else:  # the user was there before the tests: take back only its ranges
+        for path, option in zip(SUBID_FILES, ("--del-subuids", "--del-subgids")):
+            for line in path.read_text().splitlines():
+                if line.startswith(DEDICATED_USER + ":"):
+                    _, first, count = line.split(":")
+                    subprocess.run(["usermod", option, f"{first}-{int(first) + int(count) - 1}",
+                                    DEDICATED_USER], check=True, capture_output=True)
+    _DEDICATED_MARK.unlink()
+
+
+@contextmanager
+def dedicated_user():
+    """The user `unshared` with its /etc/subuid and /etc/subgid ranges, for as
+    long as the block runs (made if missing; see above)."""
+    with open(_DEDICATED_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not _dedicated_ready():
+                _make_dedicated_user()
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            yield DEDICATED_USER
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass  # another test process still uses it: the last one out cleans up
+            else:
+                if _DEDICATED_MARK.exists():
+                    _remove_dedicated_user()
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def subordinate_range(name, path=Path("/etc/subuid")):
+    """(first, count) of the first range of `name` in /etc/subuid (or `path`)."""
+    for line in path.read_text().splitlines():
+        fields = line.split(":")
+        if len(fields) == 3 and fields[0] == name:
+            return int(fields[1]), int(fields[2])
+    raise Failed(f"{path} has no range for {name}")
+
+
+def container_root_uid(chapter):
+    """The host uid the container's root is, run by root: 0 before chapter 07,
+    then the first id of the range of the user `unshared`."""
+    return 0 if number(chapter) < 7 else subordinate_range(DEDICATED_USER)[0]
+
+
+def host_owner(path):
+    """The (uid, gid) that own `path`, as the host sees them."""
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
+
+
 # --- expectations ----------------------------------------------------------------
 
 def expect(condition, message):
@@ -227,8 +408,19 @@ def main():
     if not CHAPTERS:
         print(f"SKIP: no chapter binary in {BIN}")
         sys.exit(SKIP)
-    with cgroup_parent():
-        _run_checks()
+    # Root's containers in 07 and later take their ids from the user `unshared`.
+    later = any(number(c) >= 7 for c in CHAPTERS)
+    with cgroup_parent(), (dedicated_user() if later else nullcontext()):
+        passed, failures, skipped = _run_checks()
+    total = passed + len(failures)
+    if failures:
+        print(f"\n{passed} of {total} checks pass: {failures[0][0]}")
+    if skipped:
+        print(f"{passed} passed, {len(failures)} failed, {len(skipped)} skipped: "
+              f"{skipped[0][0]}: {skipped[0][1]}")
+    else:
+        print(f"{passed} passed, {len(failures)} failed")
+    sys.exit(1 if failures else SKIP if skipped else 0)
 
 
 def _run_checks():
@@ -252,15 +444,7 @@ def _run_checks():
                 traceback.print_exc(limit=2)
             if chapters is not None and fn.__code__.co_argcount == 0:
                 break
-    total = passed + len(failures)
-    if failures:
-        print(f"\n{passed} of {total} checks pass: {failures[0][0]}")
-    if skipped:
-        print(f"{passed} passed, {len(failures)} failed, {len(skipped)} skipped: "
-              f"{skipped[0][0]}: {skipped[0][1]}")
-    else:
-        print(f"{passed} passed, {len(failures)} failed")
-    sys.exit(1 if failures else SKIP if skipped else 0)
+    return passed, failures, skipped
 
 
 # --- for the attacks: skips, scratch space, rootfs copies, file handles --------
@@ -349,6 +533,9 @@ def rootfs_copy():
     afterwards, mounts left under them first, and `rm --one-file-system`
     never crosses into a filesystem still mounted there."""
     scratch = Path(tempfile.mkdtemp(prefix="rootfs-copy.", dir=ROOTFS.parent))
+    # mkdtemp makes it 0700: a container whose root is not the host's root
+    # (chapter 07: uid 100000) could not reach the copy inside it.
+    os.chmod(scratch, 0o755)
     try:
         copy = scratch / "rootfs"
         subprocess.run(["cp", "-a", str(ROOTFS), str(copy)], check=True)

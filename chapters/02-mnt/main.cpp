@@ -18,12 +18,13 @@
 #include "common/mnt.hpp"
 #include "common/ns.hpp"
 #include "common/process.hpp"
+#include "common/volume.hpp"
 
 namespace {
 const cli::Chapter kChapter{
     "02-mnt",
     "Run a command in its own mount namespace, pivot_root'ed into the rootfs.",
-    {mnt::options}};
+    {mnt::options, volume::options}};
 }
 
 int main(int argc, char** argv) {

@@ -12,11 +12,12 @@
 #include "common/ns.hpp"
 #include "common/process.hpp"
 #include "common/uts.hpp"
+#include "common/volume.hpp"
 
 namespace {
 const cli::Chapter kChapter{"03-uts",
                             "Run a command in its own mount and UTS namespaces: its own hostname.",
-                            {mnt::options, uts::options}};
+                            {mnt::options, volume::options, uts::options}};
 }
 
 int main(int argc, char** argv) {

@@ -13,11 +13,12 @@
 #include "common/ns.hpp"
 #include "common/process.hpp"
 #include "common/uts.hpp"
+#include "common/volume.hpp"
 
 namespace {
 const cli::Chapter kChapter{"04-ipc",
                             "Run a command in its own mount, UTS and IPC namespaces.",
-                            {mnt::options, uts::options, ipc::options}};
+                            {mnt::options, volume::options, uts::options, ipc::options}};
 }
 
 int main(int argc, char** argv) {

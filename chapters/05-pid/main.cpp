@@ -18,12 +18,13 @@
 #include "common/pid.hpp"
 #include "common/process.hpp"
 #include "common/uts.hpp"
+#include "common/volume.hpp"
 
 namespace {
 const cli::Chapter kChapter{
     "05-pid",
     "Run a command in its own mount, UTS, IPC and PID namespaces, under a small init.",
-    {mnt::options, uts::options, ipc::options, pid::options}};
+    {mnt::options, volume::options, uts::options, ipc::options, pid::options}};
 }
 
 int main(int argc, char** argv) {

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -81,9 +82,11 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 
 // The mount point a row needs: checked if the rootfs must have it, created
 // (in the runtime's own tmpfs) if not. Either way resolved inside the root.
-fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
-    if (row.how == Target::in_rootfs)
-        return inroot::open(root, row.target, inroot::Kind::directory);
+// `target` is row.target, with its symlinks expanded for a user_dir.
+fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
+                 const std::string& target) {
+    if (row.how == Target::in_rootfs || row.how == Target::user_dir)
+        return inroot::open(root, target, inroot::Kind::directory);
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
     explain::step({dir ? fmt::format("mkdirat(\"{}\")", shown)
@@ -95,11 +98,34 @@ fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
                         dir ? 0755 : 0666);
 }
 
+// A bind mount ignores MS_RDONLY (mount(2)): read-only takes a second step
+// on the new mount, reached by opening its mount point again (the fd we
+// mounted on is the directory *under* it). mount_setattr(2) (Linux 5.12)
+// with AT_RECURSIVE covers the mounts under it too, which a remount
+// (MS_REMOUNT|MS_BIND|MS_RDONLY) would leave writable. It only sets
+// MOUNT_ATTR_RDONLY: in a user namespace the source's nosuid, nodev and
+// noexec are locked (a remount that dropped them would fail with EPERM).
+void make_read_only(const fd::Fd& root, const std::string& target, const std::string& shown) {
+    fd::Fd mounted = inroot::open(root, target, inroot::Kind::directory);
+    explain::step({fmt::format("mount_setattr(\"{}\", AT_RECURSIVE, MOUNT_ATTR_RDONLY)", shown),
+                   fmt::format("mount -o remount,bind,ro {} (and each mount under it)",
+                               explain::shell_quote(shown)),
+                   "mount_setattr(2)"});
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    check_syscall(
+        ::mount_setattr(mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr),
+        fmt::format("mount_setattr(\"{}\", MOUNT_ATTR_RDONLY)", shown));
+}
+
 void mount_row(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
-    fd::Fd target = target_of(root, rootfs, row);
+    std::string target =
+        row.how == Target::user_dir ? inroot::resolve(root, row.target) : row.target;
+    std::string shown = (rootfs / target.substr(1)).string();
+    fd::Fd point = target_of(root, rootfs, row, target);
     const char* type = row.type.empty() ? nullptr : row.type.c_str();
-    mount(row.source.c_str(), inroot::fd_path(target), (rootfs / row.target.substr(1)).string(),
-          type, row.flags, row.data.c_str());
+    mount(row.source.c_str(), inroot::fd_path(point), shown, type, row.flags, row.data.c_str());
+    if ((row.flags & MS_BIND) && (row.flags & MS_RDONLY)) make_read_only(root, target, shown);
 }
 
 void make_dev_links(const fd::Fd& root, const fs::path& rootfs) {
@@ -199,6 +225,21 @@ void unmount(const char* target, int flags) {
                    fmt::format("umount {}{}", lazy ? "-l " : "", explain::shell_quote(target)),
                    "umount2(2)"});
     check_syscall(::umount2(target, flags), call);
+}
+
+void drop_option(Table& table, std::string_view target, std::string_view option) {
+    for (Mount& row : table) {
+        if (row.target != target) continue;
+        std::string kept;
+        size_t start = 0;
+        while (start <= row.data.size()) {
+            size_t end = std::min(row.data.find(',', start), row.data.size());
+            std::string_view one = std::string_view(row.data).substr(start, end - start);
+            if (!one.empty() && one != option) kept += (kept.empty() ? "" : ",") + std::string(one);
+            start = end + 1;
+        }
+        row.data = kept;
+    }
 }
 
 std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
