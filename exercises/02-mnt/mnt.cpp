@@ -56,6 +56,11 @@ std::string mount_options(unsigned long flags, const char* data) {
 std::string shell_for_mount(const char* source, std::string_view target, const char* type,
                             unsigned long flags, const char* data) {
     std::string where = explain::shell_quote(target);
+    if (flags & MS_REMOUNT) {
+        std::string options = mount_options(flags, nullptr);  // " -o ro,nosuid" or ""
+        return fmt::format("mount -o remount{}{} {}", flags & MS_BIND ? ",bind" : "",
+                           options.empty() ? "" : "," + options.substr(4), where);
+    }
     if (flags & MS_PRIVATE)
         return fmt::format("mount --make-{}private {}", flags & MS_REC ? "r" : "", where);
     if (flags & MS_BIND)
@@ -67,7 +72,7 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 // The mount point a row needs: checked if the rootfs must have it, created
 // (in the runtime's own tmpfs) if not. Either way resolved inside the root.
 fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
-    if (row.how == Target::in_rootfs)
+    if (row.how == Target::in_rootfs || row.how == Target::mounted)
         return inroot::open(root, row.target, inroot::Kind::directory);
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
