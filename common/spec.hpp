@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup.hpp"
 #include "console.hpp"
 #include "mnt.hpp"
 #include "pid.hpp"
@@ -27,6 +28,7 @@ struct Spec {
     mnt::Table mounts;             // 02+: what enter_root mounts
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
+    cgroup::Limits cgroup;         // 08+: --memory, --memory-swap, --cpus, --pids-limit
 };
 
 }  // namespace spec
