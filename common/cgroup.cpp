@@ -230,8 +230,8 @@ std::string hint_for(int err, const fs::path& base) {
             base.string());
     if (err == ENOENT)
         return fmt::format(
-            "that controller is not available in {} (not delegated by its parent{}): set "
-            "UNSHARED_CGROUP_PARENT to a cgroup that has it",
+            "the parent of {} does not pass that controller down (its cgroup.subtree_control{}): "
+            "set UNSHARED_CGROUP_PARENT to a cgroup that has it",
             base.string(), systemd_runs() ? "; systemd: Delegate=" : "");
     if (err == EROFS) return "/sys/fs/cgroup is mounted read-only here (inside a container?)";
     return "";
@@ -306,8 +306,8 @@ std::vector<std::string> v2_controllers(const fs::path& base, const Limits& limi
             controllers.emplace_back(need.controller);
         } else if (need.needed) {
             throw std::runtime_error(
-                fmt::format("{}: the {} controller is not in {}/cgroup.controllers (hint: {})",
-                            need.option, need.controller, base.string(), hint_for(ENOENT, base)));
+                fmt::format("{}: the {} controller is not available in {} (hint: {})", need.option,
+                            need.controller, base.string(), hint_for(ENOENT, base)));
         }
     }
     return controllers;
