@@ -39,7 +39,10 @@
 // host::Ledger BEFORE its mkdir(2); the undo of a container's cgroup kills
 // what is left in it and removes it, retrying while the kernel says EBUSY
 // (processes still exiting). The `unshared` parent is removed by whoever
-// leaves it empty (rmdir(2) of a cgroup with children fails: EBUSY).
+// leaves it empty (rmdir(2) of a cgroup with children fails: EBUSY); its
+// undo never kills: on v2, cgroup.kill there would end every container.
+// On v2 the controllers enabled in <base>'s cgroup.subtree_control stay
+// enabled, as Docker and runc leave them: other cgroups may rely on them.
 #pragma once
 
 #include <sys/types.h>
