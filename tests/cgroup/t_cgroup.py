@@ -11,7 +11,6 @@ does with cgroups what chapter 08 does, around a child that plays one part.
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
