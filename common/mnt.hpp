@@ -34,6 +34,8 @@ enum class Target {
                 // way are followed as the container sees them (inroot::resolve)
     new_dir,    // a directory the runtime creates in its own tmpfs (/dev/pts)
     new_file,   // an empty file the runtime creates in its own tmpfs (/dev/null)
+    mounted,    // a directory in a filesystem an earlier row mounts (/sys/fs/cgroup in
+                // /sys): opened like in_rootfs, but not looked for before the start
 };
 
 struct Mount {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
@@ -28,6 +29,7 @@
 #include "say.hpp"
 
 namespace process {
+namespace fs = std::filesystem;
 namespace {
 
 using error::check_syscall;
@@ -125,10 +127,18 @@ pid_t clone3(const Spawn& how, int* pidfd) {
 
 void explain_clone(const Spawn& how) {
     bool plain = how.namespaces.empty();
-    explain::step(
-        {plain ? "clone3(SIGCHLD)" : fmt::format("clone3({}|SIGCHLD)", how.namespaces.flag_names()),
-         plain ? "(a plain fork: no new namespace)" : how.namespaces.unshare_command(),
-         "clone3(2), namespaces(7)"});
+    std::string flags = plain ? "" : how.namespaces.flag_names() + "|";
+    std::string shell =
+        plain ? "(a plain fork: no new namespace)" : how.namespaces.unshare_command();
+    if (how.cgroup_fd >= 0) {
+        // The shell has no CLONE_INTO_CGROUP: it moves itself first, then forks.
+        // The directory's name, for the learner: what the fd was opened as.
+        std::error_code ec;
+        fs::path dir = fs::read_symlink(fmt::format("/proc/self/fd/{}", how.cgroup_fd), ec);
+        flags += "CLONE_INTO_CGROUP|";
+        shell = fmt::format("echo $$ > {}/cgroup.procs; {}", ec ? "CGROUP" : dir.string(), shell);
+    }
+    explain::step({fmt::format("clone3({}SIGCHLD)", flags), shell, "clone3(2), namespaces(7)"});
 }
 
 // --- becoming the command: shared by exec() and start_command() ---

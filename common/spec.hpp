@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "caps.hpp"
+#include "cgroup.hpp"
 #include "console.hpp"
 #include "mnt.hpp"
 #include "pid.hpp"
@@ -33,6 +34,7 @@ struct Spec {
     uts::Names uts;                       // 03+: hostname and domain name
     pid::Settings pid;                    // 05+: --no-init
     user::Settings user;                  // 07+: the user namespace and its maps
+    cgroup::Limits cgroup;                // 08+: --memory, --memory-swap, --cpus, --pids-limit
     caps::Settings caps;                  // 09+: capabilities kept, no_new_privs, --user
     seccomp::Settings seccomp;            // 10+: --seccomp-profile
 };

@@ -591,9 +591,11 @@ def tree_state(tree):
 
 # --- a cgroup of the test run's own -----------------------------------------
 
-# The controllers the cgroup chapter limits. On a cgroup v1 machine each has
-# its own hierarchy; on v2 they all live in the unified one.
-CGROUP_CONTROLLERS = ("memory", "cpu", "pids")
+# The controllers the cgroup chapter uses: the three it limits, and cpuacct,
+# where v1 counts CPU time when it is not mounted with cpu. On a cgroup v1
+# machine each has a hierarchy (or shares one); on v2 they all live in the
+# unified one, which has no cpuacct (its cpu.stat counts).
+CGROUP_CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
 
 
 def _cgroup_dirs(name):

@@ -67,6 +67,11 @@ std::string mount_options(unsigned long flags, const char* data) {
 std::string shell_for_mount(const char* source, std::string_view target, const char* type,
                             unsigned long flags, const char* data) {
     std::string where = explain::shell_quote(target);
+    if (flags & MS_REMOUNT) {
+        std::string options = mount_options(flags, nullptr);  // " -o ro,nosuid" or ""
+        return fmt::format("mount -o remount{}{} {}", flags & MS_BIND ? ",bind" : "",
+                           options.empty() ? "" : "," + options.substr(4), where);
+    }
     if (source == nullptr)  // a propagation change: --make-[r]private, -shared, -slave
         return fmt::format("mount --make-{}{} {}", flags & MS_REC ? "r" : "",
                            flags & MS_SHARED       ? "shared"
@@ -85,7 +90,8 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 // `target` is row.target, with its symlinks expanded for a user_dir.
 fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
                  const std::string& target) {
-    if (row.how == Target::in_rootfs || row.how == Target::user_dir)
+    if (row.how == Target::in_rootfs || row.how == Target::user_dir ||
+        row.how == Target::mounted)
         return inroot::open(root, target, inroot::Kind::directory);
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
