@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "console.hpp"
+#include "host.hpp"
 #include "mnt.hpp"
 #include "pid.hpp"
 #include "process.hpp"
@@ -27,6 +28,7 @@ struct Spec {
     mnt::Table mounts;             // 02+: what enter_root mounts
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
+    host::Settings host;           // 06+: --state-dir, --cleanup
 };
 
 }  // namespace spec
