@@ -12,6 +12,7 @@
 #include "console.hpp"
 #include "host.hpp"
 #include "mnt.hpp"
+#include "net.hpp"
 #include "pid.hpp"
 #include "process.hpp"
 #include "uts.hpp"
@@ -29,6 +30,7 @@ struct Spec {
     uts::Names uts;                // 03+: hostname and domain name
     pid::Settings pid;             // 05+: --no-init
     host::Settings host;           // 06+: --state-dir, --cleanup
+    net::Settings net;             // 06+: --net, --subnet, --ip, -p
 };
 
 }  // namespace spec
