@@ -14,6 +14,7 @@
 //   probe attack write-rootfs PATH TEXT | hostname NAME | shm-read KEY
 //   probe attack kill PID | see-proc PID | proc-root PID PATH | join-uts PID
 //   probe attack join-mnt PID PATH
+//   probe attack loopback PORT | abstract NAME | see-link NAME
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -22,7 +23,8 @@
 // One file per concern: identity.cpp, processes.cpp, calls.cpp, ipc.cpp,
 // and the attacks by the way they go: attacks_files.cpp (the filesystem),
 // attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
-// host process). util.cpp holds the helpers of probe.hpp.
+// host process), attacks_net.cpp (the host's network namespace). util.cpp
+// holds the helpers of probe.hpp.
 #include <functional>
 #include <map>
 
@@ -44,7 +46,10 @@ int attack(const Args& args) {
                                                          {"see-proc", probe::see_proc},
                                                          {"proc-root", probe::proc_root},
                                                          {"join-uts", probe::join_uts},
-                                                         {"join-mnt", probe::join_mnt}};
+                                                         {"join-mnt", probe::join_mnt},
+                                                         {"loopback", probe::loopback},
+                                                         {"abstract", probe::abstract_socket},
+                                                         {"see-link", probe::see_link}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));

@@ -95,4 +95,9 @@ int proc_root(const Args&);
 int join_uts(const Args&);
 int join_mnt(const Args&);
 
+// --- attacks on the host's network namespace (attacks_net.cpp) -----------------------
+int loopback(const Args&);
+int abstract_socket(const Args&);
+int see_link(const Args&);
+
 }  // namespace probe
