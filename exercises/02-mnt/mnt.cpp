@@ -66,9 +66,17 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 
 // The mount point a row needs: checked if the rootfs must have it, created
 // (in the runtime's own tmpfs) if not. Either way resolved inside the root.
+// An invalid Fd: a file row whose file the rootfs does not have (skipped).
 fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
     if (row.how == Target::in_rootfs)
         return inroot::open(root, row.target, inroot::Kind::directory);
+    if (row.how == Target::in_rootfs_file) {
+        if (!inroot::exists(root, row.target)) {
+            explain::note(fmt::format("the rootfs has no {}: nothing mounted there", row.target));
+            return fd::Fd{};
+        }
+        return inroot::open(root, row.target, inroot::Kind::regular_file);
+    }
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
     explain::step({fmt::format("{}(\"{}\")", dir ? "mkdirat" : "openat(O_CREAT|O_EXCL)", shown),
@@ -81,6 +89,7 @@ fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
 
 void mount_row(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
     fd::Fd target = target_of(root, rootfs, row);
+    if (!target) return;
     const char* type = row.type.empty() ? nullptr : row.type.c_str();
     mount(row.source.c_str(), inroot::fd_path(target), (rootfs / row.target.substr(1)).string(),
           type, row.flags, row.data.c_str());
@@ -181,10 +190,10 @@ void mount(const char* source, const std::string& target, std::string_view shown
 std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
     fd::Fd root = inroot::open_directory(rootfs.string());
     for (const Mount& row : mounts) {
-        if (row.how != Target::in_rootfs) continue;
-        if (std::string why = inroot::problem(root, row.target, inroot::Kind::directory);
-            !why.empty())
-            return why;
+        bool file = row.how == Target::in_rootfs_file;
+        if (row.how != Target::in_rootfs && !(file && inroot::exists(root, row.target))) continue;
+        inroot::Kind kind = file ? inroot::Kind::regular_file : inroot::Kind::directory;
+        if (std::string why = inroot::problem(root, row.target, kind); !why.empty()) return why;
     }
     return "";
 }
