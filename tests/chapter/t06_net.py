@@ -161,12 +161,17 @@ def outside():
 
 # --- what a learner sees inside ----------------------------------------------------
 
-@h.check("--net none: `ip link` lists only lo, and it is UP", FROM)
+@h.check("--net none: `ip link` lists only lo, and it is UP, in a namespace of its own", FROM)
 def only_loopback(chapter):
-    out = h.run_ok(chapter, "ip", "-o", "link", options=["--net", "none"]).stdout
-    names = re.findall(r"^\d+: ([^:@]+)", out, re.M)
+    with h.host_interface():  # something of the lab's that must not show inside
+        out = h.run_ok(chapter, "sh", "-c", "readlink /proc/self/ns/net; ip -o link",
+                       options=["--net", "none"]).stdout
+    netns, _, links = out.partition("\n")
+    h.expect(netns != os.readlink("/proc/self/ns/net"),
+             f"the container is in the lab's network namespace ({netns})")
+    names = re.findall(r"^\d+: ([^:@]+)", links, re.M)
     h.expect_equal(names, ["lo"], "interfaces inside")
-    h.expect(re.search(r"<[^>]*\bUP\b", out), f"lo is not up: {out.strip()}")
+    h.expect(re.search(r"<[^>]*\bUP\b", links), f"lo is not up: {links.strip()}")
 
 
 def inside_view(chapter, options=()):
