@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 
 #include "error.hpp"
+#include "say.hpp"
 #include "spec.hpp"
 
 namespace host {
@@ -683,7 +684,7 @@ int cleanup(const Settings& settings) {
     for (const Step& step : steps) {
         ok = ok && (step.outcome == Outcome::undone || step.outcome == Outcome::still_shared);
         std::string line = fmt::format("{}: {} {} (journal {})\n", outcome_name(step.outcome),
-                                       step.kind, escape(step.arg), step.journal);
+                                       step.kind, say::one_line(step.arg), step.journal);
         if (std::fputs(line.c_str(), stdout) == EOF) ok = false;
     }
     if (steps.empty())

@@ -19,19 +19,21 @@
 namespace probe {
 namespace {
 
-// Connects `fd` (within 2 s), then reads what the server says first.
-std::string read_from(int fd, const sockaddr* address, socklen_t length, int* err) {
+// Connects `fd` (within 2 s), then reads what the server says first (the
+// test's servers speak first). On failure *failed names the step and its
+// errno: "connect=ECONNREFUSED", "read=EAGAIN".
+std::string read_from(int fd, const sockaddr* address, socklen_t length, std::string* failed) {
     timeval timeout{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     if (connect(fd, address, length) != 0) {
-        *err = errno;
+        *failed = "connect=" + errno_name(errno);
         close(fd);
         return "";
     }
     char buffer[128] = {};
     ssize_t n = read(fd, buffer, sizeof buffer - 1);
-    *err = n < 0 ? errno : 0;
+    *failed = n < 0 ? "read=" + errno_name(errno) : "read=EOF";
     close(fd);
     std::string text(buffer, n > 0 ? static_cast<size_t>(n) : 0);
     return text.substr(0, text.find('\n'));
@@ -48,9 +50,10 @@ int loopback(const Args& args) {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return report("loopback", false, "socket=" + errno_name(errno));
-    int err = 0;
-    std::string said = read_from(fd, reinterpret_cast<sockaddr*>(&address), sizeof address, &err);
-    if (said.empty()) return report("loopback", false, "connect=" + errno_name(err));
+    std::string failed;
+    std::string said =
+        read_from(fd, reinterpret_cast<sockaddr*>(&address), sizeof address, &failed);
+    if (said.empty()) return report("loopback", false, failed);
     return report("loopback", true, "read=" + said);
 }
 
@@ -65,9 +68,9 @@ int abstract_socket(const Args& args) {
     auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return report("abstract", false, "socket=" + errno_name(errno));
-    int err = 0;
-    std::string said = read_from(fd, reinterpret_cast<sockaddr*>(&address), length, &err);
-    if (said.empty()) return report("abstract", false, "connect=" + errno_name(err));
+    std::string failed;
+    std::string said = read_from(fd, reinterpret_cast<sockaddr*>(&address), length, &failed);
+    if (said.empty()) return report("abstract", false, failed);
     return report("abstract", true, "read=" + said);
 }
 
