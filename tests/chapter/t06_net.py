@@ -308,6 +308,15 @@ def subnet_exhausted(chapter):
         expect_usage(h.run(chapter, "true", options=small), "no free address")
 
 
+@h.check("a --subnet that overlaps an address the host has: exit 2, one line, nothing made",
+         FROM)
+def subnet_overlaps_host(chapter):
+    with outside():  # the lab now has 198.51.100.1/24
+        before = lab_state()
+        expect_usage(h.run(chapter, "true", options=["--subnet", "198.51.100.0/25"]), "overlaps")
+        h.expect_equal(lab_state(), before, "the lab after the refused run")
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 def expect_usage(result, words):
