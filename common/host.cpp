@@ -651,7 +651,8 @@ void add_options(CLI::App& app, spec::Spec& spec) {
                spec.host.state_dir = absolute.lexically_normal();
            },
            "Where the runtime journals what it makes on the host (bridge, NAT rules,\n"
-           "address leases), so that nothing outlives the container (default /run/unshared).")
+           "address leases), so that nothing outlives the container (default /run/unshared).\n"
+           "Containers that share the host's network must share it: it counts who holds what.")
         ->type_name("DIR");
     app.add_flag("--cleanup", spec.host.cleanup,
                  "Undo what runs killed by SIGKILL left behind (every run also does it when it\n"
