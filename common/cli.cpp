@@ -78,6 +78,7 @@ void validate_rootfs(const fs::path& rootfs) {
 
 void finish(const Chapter& chapter, spec::Spec& spec, const std::string& rootfs) {
     spec.program = chapter.name;
+    if (spec.host.cleanup) return;  // no container to describe: run() only cleans up
     spec.rootfs = absolute_rootfs(rootfs);
     validate_rootfs(spec.rootfs);
     if (spec.command.argv.empty()) spec.command.argv = {"/bin/sh"};
@@ -124,6 +125,7 @@ int run(const Chapter& chapter, int argc, char** argv,
         ParseResult parsed = parse(chapter, argc, argv);
         if (parsed.exit >= 0) return parsed.exit;
         if (parsed.spec.explain) explain::enable(chapter.name);
+        if (parsed.spec.host.cleanup) return host::cleanup(parsed.spec.host);
         return body(parsed.spec);
     } catch (const error::ContainerFailed& e) {
         say::error(chapter.name, e.what());

@@ -18,7 +18,11 @@
 #include <stdexcept>
 #include <utility>
 
+#include <CLI/CLI.hpp>
+
 #include "error.hpp"
+#include "say.hpp"
+#include "spec.hpp"
 
 namespace host {
 
@@ -629,6 +633,65 @@ std::vector<Step> undo_kept(const fs::path& state_dir, std::string_view journal,
     std::vector<Step> steps;
     undo_journal(state, state.kept, path, file, report, steps);
     return steps;
+}
+
+// --- the option group ----------------------------------------------------------
+
+namespace {
+
+void add_options(CLI::App& app, spec::Spec& spec) {
+    app.add_option_function<std::string>(
+           "--state-dir",
+           [&spec](const std::string& dir) {
+               if (dir.empty()) throw error::UsageError("--state-dir: the path is empty");
+               std::error_code ec;
+               fs::path absolute = fs::absolute(dir, ec);
+               if (ec)
+                   throw error::UsageError(fmt::format("--state-dir {}: {}", dir, ec.message()));
+               spec.host.state_dir = absolute.lexically_normal();
+           },
+           "Where the runtime journals what it makes on the host (bridge, NAT rules,\n"
+           "address leases), so that nothing outlives the container (default /run/unshared).\n"
+           "Containers that share the host's network must share it: it counts who holds what.")
+        ->type_name("DIR");
+    app.add_flag("--cleanup", spec.host.cleanup,
+                 "Undo what runs killed by SIGKILL left behind (every run also does it when it\n"
+                 "starts), say what was undone, and exit.");
+}
+
+const char* outcome_name(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::undone:
+            return "undone";
+        case Outcome::still_shared:
+            return "still in use";
+        case Outcome::failed:
+            return "FAILED";
+        case Outcome::unknown_kind:
+            return "kept (unknown kind)";
+        case Outcome::unreadable:
+            return "kept (unreadable)";
+    }
+    return "?";
+}
+
+}  // namespace
+
+const cli::Group options{"host", add_options, nullptr};
+
+int cleanup(const Settings& settings) {
+    bool ok = true;
+    std::vector<Step> steps = replay_dead_runs(settings.state_dir);
+    for (const Step& step : steps) {
+        ok = ok && (step.outcome == Outcome::undone || step.outcome == Outcome::still_shared);
+        std::string line = fmt::format("{}: {} {} (journal {})\n", outcome_name(step.outcome),
+                                       step.kind, say::one_line(step.arg), step.journal);
+        if (std::fputs(line.c_str(), stdout) == EOF) ok = false;
+    }
+    if (steps.empty())
+        std::fputs(fmt::format("nothing to clean up in {}\n", settings.state_dir.string()).c_str(),
+                   stdout);
+    return ok ? 0 : 1;
 }
 
 }  // namespace host

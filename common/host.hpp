@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "options.hpp"
 
 namespace host {
 
@@ -171,6 +172,21 @@ std::vector<Step> replay_dead_runs(const std::filesystem::path& state_dir,
 // Undoes a kept journal by the name keep() returned (OCI `delete`).
 std::vector<Step> undo_kept(const std::filesystem::path& state_dir, std::string_view journal,
                             const Report& report = {});
+
+// spec.host: where the journals are, and whether to only clean up.
+struct Settings {
+    std::filesystem::path state_dir = default_state_dir();  // --state-dir, absolute
+    bool cleanup = false;                                   // --cleanup
+};
+
+// The option group of the chapters that make host resources (06 on):
+// --state-dir DIR, and --cleanup (cli::run then replays the journals of
+// dead runs, prints what it undid, and exits).
+extern const cli::Group options;
+
+// --cleanup: replay_dead_runs, one line on stdout per step. Returns the exit
+// status: 0, or 1 if something could not be undone.
+int cleanup(const Settings& settings);
 
 // The journal's encoding of an arg: bytes outside [A-Za-z0-9/._:@+,=-] become
 // %XX, so any byte (space, newline, NUL, non-UTF-8) is safe on one line.

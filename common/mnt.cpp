@@ -90,9 +90,15 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 // `target` is row.target, with its symlinks expanded for a user_dir.
 fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
                  const std::string& target) {
-    if (row.how == Target::in_rootfs || row.how == Target::user_dir ||
-        row.how == Target::mounted)
+    if (row.how == Target::in_rootfs || row.how == Target::user_dir || row.how == Target::mounted)
         return inroot::open(root, target, inroot::Kind::directory);
+    if (row.how == Target::in_rootfs_file) {
+        if (!inroot::exists(root, target)) {
+            explain::note(fmt::format("the rootfs has no {}: nothing mounted there", target));
+            return fd::Fd{};
+        }
+        return inroot::open(root, target, inroot::Kind::regular_file);
+    }
     bool dir = row.how == Target::new_dir;
     std::string shown = (rootfs / row.target.substr(1)).string();
     explain::step({dir ? fmt::format("mkdirat(\"{}\")", shown)
@@ -129,6 +135,7 @@ void mount_row(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
         row.how == Target::user_dir ? inroot::resolve(root, row.target) : row.target;
     std::string shown = (rootfs / target.substr(1)).string();
     fd::Fd point = target_of(root, rootfs, row, target);
+    if (!point) return;
     const char* type = row.type.empty() ? nullptr : row.type.c_str();
     mount(row.source.c_str(), inroot::fd_path(point), shown, type, row.flags, row.data.c_str());
     if ((row.flags & MS_BIND) && (row.flags & MS_RDONLY)) make_read_only(root, target, shown);
@@ -251,10 +258,10 @@ void drop_option(Table& table, std::string_view target, std::string_view option)
 std::string rootfs_problem(const fs::path& rootfs, const Table& mounts) {
     fd::Fd root = inroot::open_directory(rootfs.string());
     for (const Mount& row : mounts) {
-        if (row.how != Target::in_rootfs) continue;
-        if (std::string why = inroot::problem(root, row.target, inroot::Kind::directory);
-            !why.empty())
-            return why;
+        bool file = row.how == Target::in_rootfs_file;
+        if (row.how != Target::in_rootfs && !(file && inroot::exists(root, row.target))) continue;
+        inroot::Kind kind = file ? inroot::Kind::regular_file : inroot::Kind::directory;
+        if (std::string why = inroot::problem(root, row.target, kind); !why.empty()) return why;
     }
     return "";
 }

@@ -8,7 +8,8 @@
 // minimal /dev, and a private /tmp.
 //
 // The mounts are a table (Table, below): chapter 02 fills it, later chapters
-// add rows (04: /dev/mqueue; later: volumes, masked and read-only paths).
+// add rows (04: /dev/mqueue; 06: /etc/hosts and /etc/resolv.conf; later:
+// volumes, masked and read-only paths).
 // Every target is opened inside the rootfs without following a symlink and
 // mounted on through its fd (inroot.hpp): a rootfs is untrusted input.
 //
@@ -29,13 +30,14 @@ namespace mnt {
 
 // What a row's target must be before the mount.
 enum class Target {
-    in_rootfs,  // a directory the rootfs must have (/proc): checked, never created
-    user_dir,   // a directory the user named (-v): it must exist; symlinks on the
-                // way are followed as the container sees them (inroot::resolve)
-    new_dir,    // a directory the runtime creates in its own tmpfs (/dev/pts)
-    new_file,   // an empty file the runtime creates in its own tmpfs (/dev/null)
-    mounted,    // a directory in a filesystem an earlier row mounts (/sys/fs/cgroup in
-                // /sys): opened like in_rootfs, but not looked for before the start
+    in_rootfs,       // a directory the rootfs must have (/proc): checked, never created
+    user_dir,        // a directory the user named (-v): it must exist; symlinks on the
+                     // way are followed as the container sees them (inroot::resolve)
+    new_dir,         // a directory the runtime creates in its own tmpfs (/dev/pts)
+    new_file,        // an empty file the runtime creates in its own tmpfs (/dev/null)
+    mounted,         // a directory in a filesystem an earlier row mounts (/sys/fs/cgroup in
+                     // /sys): opened like in_rootfs, but not looked for before the start
+    in_rootfs_file,  // a regular file of the rootfs (/etc/hosts); skipped if it has none
 };
 
 struct Mount {

@@ -370,25 +370,29 @@ void Container::release() {
             if (errno == EINTR) continue;
             check_syscall(-1, "poll(sync channel, signalfd)");
         }
-        if (fds[1].revents & POLLIN) {
-            std::optional<signalfd_siginfo> info = read_signal(signals_);
-            if (!info || info->ssi_signo == SIGWINCH) continue;
-            int signo = static_cast<int>(info->ssi_signo);
-            if (!is_stop_signal(signo)) {
-                pending_.push_back(signo);  // for the command, once it runs
-                continue;
-            }
-            // Stopped while setting up: nothing ran yet that deserves a grace time.
-            ::kill(pid_, SIGKILL);
-            reap();
-            throw error::ContainerFailed(
-                fmt::format("stopped by {} during the set-up", sigabbrev_np(signo)), 128 + signo);
+        // The channel first: when the child's EOF (its exec) and a signal
+        // arrive together, the set-up is over and the signal is the
+        // command's (wait() serves it), not a stop during the set-up.
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            std::optional<channel::Message> message = channel_.receive();
+            if (!message) break;  // EOF: execve(2) closed the child's end, or it died
+            if (message->kind == channel::Kind::console) console_ = std::move(message->fd);
+            if (message->kind == channel::Kind::failed) failure = message->text;
+            continue;
         }
-        if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        std::optional<channel::Message> message = channel_.receive();
-        if (!message) break;  // EOF: execve(2) closed the child's end, or it died
-        if (message->kind == channel::Kind::console) console_ = std::move(message->fd);
-        if (message->kind == channel::Kind::failed) failure = message->text;
+        if (!(fds[1].revents & POLLIN)) continue;
+        std::optional<signalfd_siginfo> info = read_signal(signals_);
+        if (!info || info->ssi_signo == SIGWINCH) continue;
+        int signo = static_cast<int>(info->ssi_signo);
+        if (!is_stop_signal(signo)) {
+            pending_.push_back(signo);  // for the command, once it runs
+            continue;
+        }
+        // Stopped while setting up: nothing ran yet that deserves a grace time.
+        ::kill(pid_, SIGKILL);
+        reap();
+        throw error::ContainerFailed(
+            fmt::format("stopped by {} during the set-up", sigabbrev_np(signo)), 128 + signo);
     }
     channel_.close();
     if (failure.empty()) return;

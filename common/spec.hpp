@@ -12,7 +12,9 @@
 #include "caps.hpp"
 #include "cgroup.hpp"
 #include "console.hpp"
+#include "host.hpp"
 #include "mnt.hpp"
+#include "net.hpp"
 #include "pid.hpp"
 #include "process.hpp"
 #include "seccomp.hpp"
@@ -33,6 +35,8 @@ struct Spec {
     std::vector<volume::Volume> volumes;  // 02+: -v, as given (rows of `mounts` once checked)
     uts::Names uts;                       // 03+: hostname and domain name
     pid::Settings pid;                    // 05+: --no-init
+    host::Settings host;                  // 06+: --state-dir, --cleanup
+    net::Settings net;                    // 06+: --net, --subnet, --ip, -p
     user::Settings user;                  // 07+: the user namespace and its maps
     cgroup::Limits cgroup;                // 08+: --memory, --memory-swap, --cpus, --pids-limit
     caps::Settings caps;                  // 09+: capabilities kept, no_new_privs, --user

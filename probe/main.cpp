@@ -19,6 +19,7 @@
 //   probe attack mount-tmpfs | mknod-block MAJOR MINOR [DIR] | init-module | set-clock
 //   probe attack sysrq-trigger | kcore | setuid-root PATH
 //   probe attack nested-userns | keyring [DESC] | userfaultfd | io-uring
+//   probe attack loopback PORT | abstract NAME | see-link NAME
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -28,8 +29,8 @@
 // and the attacks by the way they go: attacks_files.cpp (the filesystem),
 // attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
 // host process), attacks_caps.cpp (root's powers that 09 takes away),
-// attacks_seccomp.cpp (calls no namespace isolates: 10's filter). util.cpp
-// holds the helpers of probe.hpp.
+// attacks_seccomp.cpp (calls no namespace isolates: 10's filter), attacks_net.cpp
+// (the host's network namespace). util.cpp holds the helpers of probe.hpp.
 #include <functional>
 #include <map>
 
@@ -65,7 +66,10 @@ int attack(const Args& args) {
                                                          {"nested-userns", probe::nested_userns},
                                                          {"keyring", probe::keyring},
                                                          {"userfaultfd", probe::userfaultfd},
-                                                         {"io-uring", probe::io_uring}};
+                                                         {"io-uring", probe::io_uring},
+                                                         {"loopback", probe::loopback},
+                                                         {"abstract", probe::abstract_socket},
+                                                         {"see-link", probe::see_link}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));

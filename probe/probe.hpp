@@ -119,4 +119,9 @@ int keyring(const Args&);
 int userfaultfd(const Args&);
 int io_uring(const Args&);
 
+// --- attacks on the host's network namespace (attacks_net.cpp) -----------------------
+int loopback(const Args&);
+int abstract_socket(const Args&);
+int see_link(const Args&);
+
 }  // namespace probe

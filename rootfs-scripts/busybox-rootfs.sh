@@ -72,6 +72,9 @@ nogroup:x:65534:
 GROUP
 echo "rootfs" > etc/hostname
 printf '127.0.0.1 localhost\n::1 localhost\n' > etc/hosts
+# From 06-net on the runtime binds a resolv.conf of its own over this one
+# (and its own hosts over the one above): it only mounts over files that exist.
+echo "# no nameserver: the rootfs has no network of its own" > etc/resolv.conf
 echo "unshared busybox rootfs" > etc/motd
 if [ -n "$probe" ]; then
     cp "$probe" bin/probe

@@ -200,6 +200,60 @@ def host_shm_segment(text="host-shm-secret"):
         libc.shmctl(shmid, IPC_RMID, None)
 
 
+_services = {"made": 0}
+
+
+@contextmanager
+def host_service(text, abstract=False):
+    """A service of "the host" that answers every connection with `text`:
+    on the lab's 127.0.0.1 (its loopback, brought up), or on an abstract
+    unix socket (unix(7): a name in the network namespace, no file). Yields
+    the port, or the socket's name without its leading NUL byte."""
+    import socket
+    import threading
+    if abstract:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        _services["made"] += 1  # a name of its own: the last one may linger a moment
+        name = f"unshared-lab-{os.getpid()}-{_services['made']}"
+        server.bind("\0" + name)
+    else:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        name = server.getsockname()[1]
+    server.listen(8)
+
+    def serve():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return  # closed: the check is over
+            with client:
+                client.sendall(text.encode() + b"\n")
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield name
+    finally:
+        try:
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() of serve()
+        except OSError:
+            pass
+        server.close()
+
+
+@contextmanager
+def host_interface(name="lab-secret0"):
+    """A network interface of "the host" (one end of a veth pair in the lab);
+    removed afterwards, with its peer."""
+    subprocess.run(["ip", "link", "add", name, "type", "veth", "peer", "name", name + "p"],
+                   check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "del", name], check=False)
+
+
 def host_shm_keys():
     """The keys of the shared memory segments "the host" sees, from ipcs -m."""
     out = subprocess.run(["ipcs", "-m"], capture_output=True, text=True).stdout

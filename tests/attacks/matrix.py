@@ -189,6 +189,36 @@ def join_host_mount_namespace(chapter):
         return answer.get("read") == content(secret)
 
 
+@attack("host loopback service", blocked_by="06-net",
+        tries="reach a service the host binds to 127.0.0.1 only",
+        needs="nothing: the host's loopback, shared with the host's network namespace",
+        proof="reads the text a server the test runs on the lab's 127.0.0.1 sends; from 06 "
+              "on, 127.0.0.1 is the container's own loopback, where nothing listens")
+def reach_host_loopback(chapter):
+    with h.host_service("host-loopback-secret") as port:
+        return ask(chapter, "loopback", str(port)).get("read") == "host-loopback-secret"
+
+
+@attack("host abstract socket", blocked_by="06-net",
+        tries="connect to an abstract unix socket of the host",
+        needs="nothing: abstract socket names belong to the network namespace, no file "
+              "permission guards them",
+        proof="reads the text a server the test binds to an abstract name in the lab sends "
+              "(X11 and D-Bus listen on such names)")
+def reach_host_abstract_socket(chapter):
+    with h.host_service("host-abstract-secret", abstract=True) as name:
+        return ask(chapter, "abstract", name).get("read") == "host-abstract-secret"
+
+
+@attack("see host interfaces", blocked_by="06-net",
+        tries="list the host's network interfaces",
+        needs="nothing",
+        proof="finds by name an interface the test adds to the lab (a veth end)")
+def see_host_interfaces(chapter):
+    with h.host_interface() as name:
+        return ask(chapter, "see-link", name).get("result") == "success"
+
+
 @attack("shocker", blocked_by="09-caps",
         tries="open a host file by its handle: open_by_handle_at(2)",
         needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",

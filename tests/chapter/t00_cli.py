@@ -14,6 +14,7 @@ EXPLAINED = {
     "03-uts": "# shell: hostname web1",
     "04-ipc": "# shell: mount -t mqueue",
     "05-pid": "# shell: unshare --mount --uts --ipc --pid --fork",
+    "06-net": "# shell: ip link add veth",
 }
 
 

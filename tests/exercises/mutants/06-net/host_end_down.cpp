@@ -1,0 +1,12 @@
+// Misunderstanding: the container brings eth0 up, and that brings the whole cable up (host end left down).
+netlink::Socket sock = netlink::Socket::route();
+int bridge = netlink::index_of(sock, kBridge);
+netlink::Link veth{rtnl_link_veth_alloc()};
+if (!veth) throw std::bad_alloc();
+rtnl_link_set_name(veth.get(), host.c_str());
+rtnl_link_set_master(veth.get(), bridge);
+rtnl_link* peer = rtnl_link_veth_get_peer(veth.get());
+rtnl_link_set_name(peer, inside.c_str());
+rtnl_link_set_ns_pid(peer, child);
+netlink::check(rtnl_link_add(sock.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL), sock,
+               fmt::format("RTM_NEWLINK veth \"{}\" peer \"{}\" netns {}", host, inside, child));
