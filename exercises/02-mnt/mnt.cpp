@@ -90,8 +90,7 @@ std::string shell_for_mount(const char* source, std::string_view target, const c
 // `target` is row.target, with its symlinks expanded for a user_dir.
 fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
                  const std::string& target) {
-    if (row.how == Target::in_rootfs || row.how == Target::user_dir ||
-        row.how == Target::mounted)
+    if (row.how == Target::in_rootfs || row.how == Target::user_dir || row.how == Target::mounted)
         return inroot::open(root, target, inroot::Kind::directory);
     if (row.how == Target::in_rootfs_file) {
         if (!inroot::exists(root, target)) {
