@@ -95,10 +95,23 @@ fd::Fd open_private_dir(int at, const std::string& name, const fs::path& path) {
     return dir;
 }
 
+}  // namespace
+
+// 0711: others may pass through, never list or write. From 07 on the
+// container's root is another uid on the host (100000, say), and its set-up
+// binds its /etc/hosts from <state>/net/leases/ADDRESS/ (06-net): a path it
+// can walk only if each directory on the way lets others search it.
+void search_only_for_others(const fd::Fd& dir, const fs::path& path) {
+    check_syscall(::fchmod(dir.get(), 0711), fmt::format("chmod 711 \"{}\"", shown(path)));
+}
+
+namespace {
+
 StateDir open_state(const fs::path& path) {
     StateDir state;
     state.path = path;
     state.dir = open_private_dir(AT_FDCWD, path.string(), path);
+    search_only_for_others(state.dir, path);
     state.runs = open_private_dir(state.dir.get(), "runs", path / "runs");
     state.kept = open_private_dir(state.dir.get(), "kept", path / "kept");
     return state;

@@ -195,4 +195,8 @@ std::string escape(std::string_view bytes);
 // outside that set, or a '%' without two hex digits after it.
 std::optional<std::string> unescape(std::string_view text);
 
+// chmod 0711 of a directory of the state dir that a container's set-up
+// must walk through: search for others, no listing, no writing.
+void search_only_for_others(const fd::Fd& dir, const std::filesystem::path& path);
+
 }  // namespace host

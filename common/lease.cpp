@@ -84,6 +84,9 @@ Pool::Pool(const fd::Fd& parent, const fs::path& parent_path, std::string_view n
         throw error::syscall_error(errno, fmt::format("mkdir(\"{}\")", path_.string()));
     dir_ = open_dir(parent.get(), n, path_);
     if (!dir_) throw error::syscall_error(ENOENT, fmt::format("open(\"{}\")", path_.string()));
+    // A claim's directory may hold files a container binds (06-net's
+    // /etc/hosts), which its root, another uid from 07 on, must reach.
+    host::search_only_for_others(dir_, path_);
 }
 
 bool Pool::available(std::string_view name) const {
@@ -110,6 +113,7 @@ std::optional<Claim> Pool::claim(host::Ledger& ledger, std::string_view kind,
         if (!try_lock(dir, path)) return std::nullopt;  // a live run holds it
         if (!still_there(dir, path)) continue;          // released meanwhile: again
         if (!made) empty_dir(dir, path);                // a dead run's: taken over
+        host::search_only_for_others(dir, path);        // see Pool::Pool
         return Claim{path, std::move(dir)};
     }
     throw error::syscall_error(EAGAIN, fmt::format("claim \"{}\"", path.string()));
