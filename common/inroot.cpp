@@ -111,6 +111,19 @@ fd::Fd open(const fd::Fd& root, std::string_view path, Kind kind) {
     return opened;
 }
 
+fd::Fd open_if_present(const fd::Fd& root, std::string_view path, Kind& kind) {
+    int raw = openat2_in_root(root.get(), relative(path), O_PATH);
+    if (raw < 0 && errno == ENOENT) return fd::Fd{};
+    if (raw < 0) throw std::runtime_error(problem(root, path, Kind::regular_file));
+    fd::Fd opened{raw};
+    struct stat st {};
+    error::check_syscall(::fstat(opened.get(), &st), fmt::format("fstat(\"{}\")", path));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        throw std::runtime_error(fmt::format("{} is neither a directory nor a file", path));
+    kind = S_ISDIR(st.st_mode) ? Kind::directory : Kind::regular_file;
+    return opened;
+}
+
 fd::Fd make(const fd::Fd& root, std::string_view path, Kind kind, mode_t mode) {
     std::string rel = relative(path);
     size_t slash = rel.rfind('/');

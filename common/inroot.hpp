@@ -34,6 +34,11 @@ enum class Kind { directory, regular_file };
 // it out of the rootfs".
 fd::Fd open(const fd::Fd& root, std::string_view path, Kind kind);
 
+// As open(), for a path that may be missing and may be a directory or a
+// file (/proc/kcore, /proc/acpi: kernels differ): an invalid Fd if it is
+// not there. `kind` says which it is. Symlinks refused as above.
+fd::Fd open_if_present(const fd::Fd& root, std::string_view path, Kind& kind);
+
 // Creates `path` inside the tree of `root` (its parent must already be
 // there, found the same way) and returns it opened as above. Used for the
 // mount points the runtime makes in its own tmpfs /dev.

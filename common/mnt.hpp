@@ -38,11 +38,14 @@ enum class Target {
     mounted,         // a directory in a filesystem an earlier row mounts (/sys/fs/cgroup in
                      // /sys): opened like in_rootfs, but not looked for before the start
     in_rootfs_file,  // a regular file of the rootfs (/etc/hosts); skipped if it has none
+    if_present,      // a directory or file in a kernel filesystem an earlier row mounts
+                     // (/proc/kcore, /proc/acpi): kernels differ, so skipped if absent
 };
 
 struct Mount {
     std::string target;   // as the container sees it: "/proc"
-    std::string source;   // "proc"; for a bind mount, the host's path ("/dev/null")
+    std::string source;   // "proc"; for a bind mount, the host's path ("/dev/null"), or
+                          // "" to bind the target onto itself (to make it read-only)
     std::string type;     // "proc"; empty for a bind mount
     unsigned long flags;  // MS_BIND|MS_RDONLY: bound, then made read-only (all of it)
     std::string data;     // filesystem options: "mode=755"

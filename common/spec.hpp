@@ -13,11 +13,16 @@
 #include "cgroup.hpp"
 #include "console.hpp"
 #include "host.hpp"
+#include "landlock.hpp"
+#include "masked.hpp"
 #include "mnt.hpp"
 #include "net.hpp"
+#include "overlay.hpp"
 #include "pid.hpp"
 #include "process.hpp"
+#include "rlimits.hpp"
 #include "seccomp.hpp"
+#include "timens.hpp"
 #include "user.hpp"
 #include "uts.hpp"
 #include "volume.hpp"
@@ -41,6 +46,11 @@ struct Spec {
     cgroup::Limits cgroup;                // 08+: --memory, --memory-swap, --cpus, --pids-limit
     caps::Settings caps;                  // 09+: capabilities kept, no_new_privs, --user
     seccomp::Settings seccomp;            // 10+: --seccomp-profile
+    masked::Settings masked;              // 11: masked and read-only paths
+    rlimits::Settings rlimits;            // 11: --ulimit
+    overlay::Settings overlay;            // 11: --read-only, --persist
+    timens::Settings timens;              // 11: --time-offset
+    landlock::Settings landlock;          // 11: --no-landlock
 };
 
 }  // namespace spec
