@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""11-full: masked and read-only paths, an overlay root, rlimits, the time
+namespace and Landlock, on top of everything 01-10 do."""
+import os
+import resource
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import harness as h  # noqa: E402
+
+FROM = h.chapters_from("11-full")
+# The overlay and Landlock are seen apart: with Landlock on, nothing may
+# write into / at all, overlay or not.
+NO_LANDLOCK = ["--no-landlock"]
+
+
+def expect_usage(result, words):
+    lines = result.stderr.strip().splitlines()
+    h.expect_equal(result.returncode, 2, f"exit status ({result.stderr.strip()!r})")
+    h.expect_equal(len(lines), 1, f"lines of the error message ({result.stderr.strip()!r})")
+    h.expect(words in lines[0], f"the message {lines[0]!r} does not say {words!r}")
+
+
+def sh(chapter, script, options=()):
+    return h.run(chapter, "sh", "-c", script, options=options)
+
+
+# --- masked and read-only paths ----------------------------------------------------
+
+@h.check("masked: /proc/interrupts reads empty, /sys/firmware is an empty directory; "
+         "--no-masked-paths shows them again", FROM)
+def masked_paths(chapter):
+    script = "echo $(wc -c < /proc/interrupts) $(ls -A /sys/firmware | wc -l)"
+    masked = h.run_ok(chapter, "sh", "-c", script).stdout.split()
+    h.expect_equal(masked, ["0", "0"], "bytes of /proc/interrupts, entries of /sys/firmware")
+    shown = h.run_ok(chapter, "sh", "-c", script, options=["--no-masked-paths"]).stdout.split()
+    h.expect(shown[0] != "0" and shown[1] != "0",
+             f"with --no-masked-paths, /proc/interrupts and /sys/firmware should show the "
+             f"kernel's (saw {shown})")
+
+
+@h.check("read-only: /proc/sys refuses writes, even to root with every capability and no user "
+         "namespace; so does /proc/sysrq-trigger where the kernel has one", FROM)
+def read_only_paths(chapter):
+    every_power = ["--userns", "host", "--cap-add", "ALL", "--seccomp-profile", "unconfined",
+                   *NO_LANDLOCK]
+    # The domain name is the container's own (its UTS namespace): had the
+    # write gone through, it would have changed nothing outside.
+    result = sh(chapter, "echo lab > /proc/sys/kernel/domainname", options=every_power)
+    h.expect(result.returncode != 0 and "Read-only" in result.stderr,
+             f"writing /proc/sys/kernel/domainname: exit {result.returncode}, "
+             f"{result.stderr.strip()!r}")
+    # The probe opens sysrq-trigger for writing and closes it: it never writes.
+    answer = h.probe(chapter, "attack", "sysrq-trigger", options=every_power)
+    if answer.get("result") == "unsupported":
+        return  # this kernel has no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ off)
+    h.expect(answer.get("result") == "blocked" and "EROFS" in " ".join(answer.values()),
+             f"opening /proc/sysrq-trigger for writing: {answer}")
+
+
+# --- the root filesystem ---------------------------------------------------------------
+
+@h.check("overlay: the container writes into / and removes files, the rootfs is unchanged", FROM)
+def overlay_root(chapter):
+    with h.rootfs_copy() as rootfs:
+        before = h.tree_state(rootfs)
+        out = h.run_ok(chapter, "sh", "-c", "echo hi > /newfile && cat /newfile && rm /bin/ls && "
+                       "mkdir /etc/new && echo done",
+                       options=["--userns", "host", *NO_LANDLOCK], rootfs=rootfs).stdout
+        h.expect("hi" in out and "done" in out, f"the writes inside failed: {out!r}")
+        h.expect_equal(h.tree_state(rootfs), before, "the rootfs after the run")
+
+
+@h.check("--persist DIR keeps what the container wrote in DIR/upper", FROM)
+def persist(chapter):
+    with h.lab_tmpfs() as scratch:
+        layers = os.path.join(scratch, "layers")
+        os.mkdir(layers)
+        h.run_ok(chapter, "sh", "-c", "echo kept > /kept",
+                 options=["--userns", "host", "--persist", layers, *NO_LANDLOCK])
+        with open(os.path.join(layers, "upper", "kept")) as f:
+            h.expect_equal(f.read().strip(), "kept", "DIR/upper/kept")
+
+
+@h.check("--read-only: / refuses writes, /tmp takes them", FROM)
+def read_only_root(chapter):
+    result = sh(chapter, "echo x > /y; echo t > /tmp/t && cat /tmp/t",
+                options=["--read-only", *NO_LANDLOCK])
+    h.expect("Read-only file system" in result.stderr, f"writing /y: {result.stderr.strip()!r}")
+    h.expect_equal(result.stdout.strip(), "t", "what /tmp/t held")
+
+
+# --- limits, clocks, Landlock -----------------------------------------------------------
+
+@h.check("rlimits: RLIMIT_NOFILE is 1024 by default, --ulimit nofile=512:768 sets both", FROM)
+def rlimits(chapter):
+    h.expect_equal(h.run_ok(chapter, "sh", "-c", "ulimit -n; ulimit -Hn").stdout.split(),
+                   ["1024", "1024"], "soft and hard RLIMIT_NOFILE")
+    out = h.run_ok(chapter, "sh", "-c", "ulimit -n; ulimit -Hn",
+                   options=["--ulimit", "nofile=512:768"]).stdout.split()
+    h.expect_equal(out, ["512", "768"], "soft and hard RLIMIT_NOFILE with --ulimit")
+
+
+@h.check("--time-offset boottime=86400: the container's uptime is a day more than the host's, "
+         "in a time namespace of its own", FROM)
+def time_namespace(chapter):
+    with open("/proc/uptime") as f:
+        host = float(f.read().split()[0])
+    out = h.run_ok(chapter, "sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/time",
+                   options=["--time-offset", "boottime=86400"]).stdout.split()
+    inside = float(out[0])
+    h.expect(86400 <= inside - host < 86400 + 60,
+             f"uptime inside {inside} s, on the host {host} s: expected a day more")
+    h.expect(out[2] != os.readlink("/proc/self/ns/time"),
+             f"the container's time namespace {out[2]} is the host's")
+
+
+@h.check("Landlock: writes outside /tmp, /dev, /proc and volumes are refused; --no-landlock "
+         "lets the overlay take them", FROM)
+def landlock(chapter):
+    options = ["--userns", "host"]
+    denied = sh(chapter, "echo x > /root-file", options=options)
+    h.expect(denied.returncode != 0 and "Permission denied" in denied.stderr,
+             f"writing /root-file under Landlock: {denied.stderr.strip()!r}")
+    h.run_ok(chapter, "sh", "-c", "echo x > /tmp/ok", options=options)
+    h.run_ok(chapter, "sh", "-c", "echo x > /root-file", options=[*options, *NO_LANDLOCK])
+
+
+@h.check("bad input: one line, exit 2", FROM)
+def bad_input(chapter):
+    for options, words in ((["--ulimit", "files=10"], "no limit is called"),
+                           (["--ulimit", "nofile=20:10"], "soft limit is above"),
+                           (["--ulimit", "nofile=ten"], "not a number"),
+                           (["--time-offset", "realtime=5"], "monotonic=SECONDS"),
+                           (["--persist", "relative/dir"], "absolute path"),
+                           (["--persist", "/nonexistent-dir"], "no such directory"),
+                           (["--read-only", "--persist", "/tmp"], "no layer to keep")):
+        expect_usage(h.run(chapter, "true", options=options), words)
+
+
+@h.check("--ulimit above the runtime's own hard limit: exit 2 without CAP_SYS_RESOURCE, set "
+         "with it", FROM)
+def ulimit_above_own(chapter):
+    with open("/proc/self/status") as f:
+        eff = int(next(line for line in f if line.startswith("CapEff")).split()[1], 16)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    options = ["--ulimit", f"nofile={hard + 1}"]
+    if eff & (1 << 24):  # CAP_SYS_RESOURCE: the kernel lets it raise the limit
+        out = h.run_ok(chapter, "sh", "-c", "ulimit -Hn", options=options).stdout.strip()
+        h.expect_equal(out, str(hard + 1), "the hard RLIMIT_NOFILE inside")
+    else:
+        expect_usage(h.run(chapter, "true", options=options), "CAP_SYS_RESOURCE")
+
+
+if __name__ == "__main__":
+    h.main()
