@@ -62,7 +62,10 @@ bool is_journal_name(std::string_view name) {
 // One line on stderr. Best effort and never throws: it runs in destructors,
 // and a closed or full stderr must not turn a cleanup into a crash.
 void say(const std::string& line) noexcept {
-    std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, line.c_str());
+    try {
+        ::say::error(program_invocation_short_name, line);  // waits at most 200 ms for room
+    } catch (...) {
+    }
 }
 
 std::string shown(const fs::path& path) {

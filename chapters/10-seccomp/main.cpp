@@ -58,10 +58,15 @@ int main(int argc, char** argv) {
             net::configure_inside(network);
             mnt::enter_root(spec.rootfs, network.mounts(spec.mounts));
             console::attach(spec.console);
+            // 6. NEW: the filter, last. seccomp(2) takes one only from a process
+            //    with no_new_privs or CAP_SYS_ADMIN: with --allow-new-privileges,
+            //    it is loaded before the capabilities go (as runc does).
+            bool nnp = spec.caps.no_new_privs;
+            if (!nnp) seccomp::load(filter);
             caps::drop(spec.caps);  // 5. chapter 09
-            if (spec.caps.no_new_privs) caps::set_no_new_privs();
+            if (nnp) caps::set_no_new_privs();
             if (spec.caps.user) caps::switch_user(*spec.caps.user, spec.caps.keep);
-            seccomp::load(filter);  // 6. NEW: the filter, last
+            if (nnp) seccomp::load(filter);
             if (spec.pid.no_init) process::exec(spec.command);
             return pid::run_init(spec.command);
         });

@@ -12,7 +12,7 @@
 //      hostname and network, then NEW: the rootfs as an overlay, so that
 //      nothing is written into the user's directory; the mount table, now
 //      with masked and read-only paths of /proc and /sys; pivot_root.
-//   5. Capabilities, no_new_privs, --user (09); NEW: Landlock; the seccomp
+//   4. Capabilities, no_new_privs, --user (09); NEW: Landlock; the seccomp
 //      filter last (10); then the init and the command.
 #include "common/caps.hpp"
 #include "common/cgroup.hpp"
@@ -48,35 +48,43 @@ const cli::Chapter kChapter{
 
 int main(int argc, char** argv) {
     return cli::run(kChapter, argc, argv, [](const spec::Spec& spec) {
-        // 1. Chapter 10: the filter, built before anything is made.
+        // 1. Outside: the filter (10), the network (06), the cgroup (08).
         seccomp::Filter filter =
             seccomp::prepare(spec.seccomp, seccomp::capabilities_of(spec.caps.keep));
-        // 2. Chapters 06 and 08: the network and the cgroup.
         host::replay_dead_runs(spec.host.state_dir);
         host::Ledger host{spec.host.state_dir};
         net::Plan network = net::prepare(host, spec);
         cgroup::Cgroup cg = cgroup::create(host, spec.cgroup, cgroup::name_for(spec.uts.hostname));
-        // 3. Chapter 07's namespaces, born in the cgroup (v2).
+        // 2. Chapter 07's namespaces, born in the cgroup (v2).
         process::Spawn how{{ns::mount, ns::uts, ns::ipc, ns::pid, ns::net}, cg.fd()};
         if (spec.user.enabled) how.namespaces.add(ns::user);
         process::Container container = process::spawn(how, [&]() -> int {
-            // 4. NEW: the eighth namespace, first: its offsets are written while
+            // 3. NEW: the eighth namespace, first: its offsets are written while
             //    /proc/self is still ours to write (before the uid change).
             timens::enter(spec.timens);
             user::become_root(spec.user);
-            cgroup::enter_namespace();  // 4. chapters 02-08
+            cgroup::enter_namespace();  // chapters 02-08
             uts::set_hostname(spec.uts.hostname);
             uts::set_domainname(spec.uts.domainname);
             net::configure_inside(network);
-            overlay::mount_over(spec.rootfs, spec.overlay);  // 3. NEW: writes go to a layer
-            mnt::enter_root(spec.rootfs, network.mounts(spec.mounts));
+            overlay::mount_over(spec.rootfs, spec.overlay);             // NEW: writes go to a layer
+            mnt::enter_root(spec.rootfs, network.mounts(spec.mounts));  // NEW: masked paths
             overlay::finish(spec.overlay);
             console::attach(spec.console);
-            caps::drop(spec.caps);  // 5. chapter 09
-            if (spec.caps.no_new_privs) caps::set_no_new_privs();
+            // 4. Landlock (NEW) and seccomp (10) need no_new_privs or CAP_SYS_ADMIN:
+            //    with --allow-new-privileges, both come before the drop.
+            bool nnp = spec.caps.no_new_privs;
+            if (!nnp) {
+                landlock::restrict_self(spec.landlock);
+                seccomp::load(filter);
+            }
+            caps::drop(spec.caps);
+            if (nnp) caps::set_no_new_privs();
             if (spec.caps.user) caps::switch_user(*spec.caps.user, spec.caps.keep);
-            landlock::restrict_self(spec.landlock);  // 5. NEW: confined to its tree
-            seccomp::load(filter);
+            if (nnp) {
+                landlock::restrict_self(spec.landlock);  // confined to its tree
+                seccomp::load(filter);                   // last
+            }
             if (spec.pid.no_init) process::exec(spec.command);
             return pid::run_init(spec.command);
         });
