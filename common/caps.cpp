@@ -547,6 +547,25 @@ void drop(const Settings& settings) {
     if (Mask lacking = settings.keep & ~held; lacking != 0)
         explain::note("not kept, as the runtime lacks them: " + kernel_names(lacking, ", "));
     explain::note("all of it in one command: " + setpriv_command(settings, keep));
+    // EXERCISE 09-caps: take away every capability not in `keep`, from every set an
+    //   execve(2) reads, in an order the kernel accepts; --user must still work after it.
+    // TOOLS: drop_bounding(mask): prctl(PR_CAPBSET_DROP) of each capability not in mask.
+    // TOOLS: clear_ambient(): prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL).
+    // TOOLS: set_process_sets(mask): capset(2), permitted = effective = mask, inheritable 0.
+    // TOOLS: settings.user (the --user to switch to later, if any), bit(CAP_SETUID), held.
+    // QUESTION: The container's command is root. What does its first execve(2) put in
+    //   permitted, whatever permitted was before (capabilities(7), "Transformation of
+    //   capabilities during execve()")?
+    // QUESTION: Which capability does dropping from the bounding set need, and is it still
+    //   there with --cap-drop ALL once capset(2) has run?
+    // QUESTION: switch_user() runs after this, and calls setgroups(2), setresgid(2),
+    //   setresuid(2). What do they need, with --cap-drop ALL?
+    // HINT: Three sets are read by execve(2): bounding, inheritable, ambient. Clearing
+    //   effective and permitted only is undone by root's next execve.
+    // HINT: PR_CAPBSET_DROP needs CAP_SETPCAP in effective: drop the bounding set first.
+    // HINT: With a user to switch to, keep CAP_SETUID and CAP_SETGID in permitted and
+    //   effective (not in the bounding set) if the runtime holds them: switch_user()
+    //   drops them once it has switched.
     // switch_user() needs these two; it drops them again once it has switched.
     Mask until_switch = settings.user ? (bit(CAP_SETUID) | bit(CAP_SETGID)) & held & ~keep : 0;
     if (until_switch != 0)
@@ -555,6 +574,7 @@ void drop(const Settings& settings) {
     drop_bounding(keep);
     clear_ambient();
     set_process_sets(keep | until_switch);
+    // END EXERCISE
     explain_sets("the five sets now");
 }
 

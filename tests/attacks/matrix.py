@@ -24,8 +24,10 @@ clean up after themselves.
 import os
 import re
 import subprocess
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Optional
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -219,7 +221,7 @@ def see_host_interfaces(chapter):
         return ask(chapter, "see-link", name).get("result") == "success"
 
 
-@attack("shocker", blocked_by="09-caps",
+@attack("shocker", blocked_by="07-user",
         tries="open a host file by its handle: open_by_handle_at(2)",
         needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",
         proof="the 2014 escape from Docker guessed the handle; here the test hands over the "
@@ -235,7 +237,149 @@ def open_by_handle(chapter):
         return answer.get("read") == content(secret)
 
 
-@attack("write into the rootfs", blocked_by="11-full",
+# --- root's powers over the machine (09-caps) -----------------------------------
+# Chapter 07's user namespace already stops several of these (a capability
+# in it is worth nothing against the machine's clock or kernel). To show
+# what the capabilities do on their own, the rows below are played from 07
+# on with `--userns host`: the container's root is the host's root then,
+# and only what chapter 09 drops stands in the way.
+
+def without_userns(chapter):
+    """The options that leave 07's user namespace out, where there is one."""
+    return ["--userns", "host"] if h.number(chapter) >= 7 else []
+
+
+ALONE = "; from 07 on played with `--userns host`, so that only the capabilities stop it"
+
+
+class KernelLacks(str):
+    """A reason a cell cannot run: the machine's kernel lacks the attack's target
+    altogether (built without modules, /proc/kcore, /proc/sysrq-trigger). There
+    is nothing to attack on this machine and nothing to defend: the cell is
+    listed as n/a and not counted, rather than a skip that would make the
+    whole column "skipped" on such a kernel. A kernel that has the target
+    plays it."""
+
+
+def kernel_lacks(path, config):
+    """Why a kernel target cannot be played here: this kernel has no such file."""
+    if os.path.exists(path):
+        return None
+    return KernelLacks(f"this kernel has no {path} ({config} is off): nothing to attack here")
+
+
+def kernel_lacks_modules(chapter):
+    return kernel_lacks("/proc/modules", "CONFIG_MODULES")
+
+
+@attack("mount a filesystem", blocked_by="09-caps",
+        tries="mount(2) a tmpfs",
+        needs="CAP_SYS_ADMIN (in the user namespace owning the mount namespace)" + ALONE,
+        proof="a tmpfs mounted on a scratch dir in /tmp of a rootfs copy, unmounted at once")
+def mount_a_filesystem(chapter):
+    with h.rootfs_copy() as rootfs:
+        return ask(chapter, "mount-tmpfs", options=without_userns(chapter),
+                   rootfs=rootfs)["result"] == "success"
+
+
+@contextmanager
+def read_only_volume():
+    """A directory of the host for a `-v DIR:/data:ro` volume (chapter 01, which
+    has no -v, gets it as a read-only bind mount the lab makes in its rootfs)."""
+    with h.rootfs_copy() as rootfs, h.lab_tmpfs() as host_dir:
+        (rootfs / "data").mkdir()
+        yield rootfs, host_dir
+
+
+@attack("remount a read-only volume rw", blocked_by="09-caps",
+        tries="make a read-only volume writable again with a remount, and write in it",
+        needs="CAP_SYS_ADMIN; a volume mounted read-only (`-v DIR:/data:ro`; in 01, which "
+              "has no -v, a read-only bind the test makes in a rootfs copy)" + ALONE,
+        proof="mount(2) MS_REMOUNT|MS_BIND without MS_RDONLY on /data, then a file created "
+              "there (and removed)")
+def remount_read_only_volume(chapter):
+    with read_only_volume() as (rootfs, host_dir):
+        if h.number(chapter) < 2:
+            target = rootfs / "data"
+            subprocess.run(["mount", "--bind", str(host_dir), str(target)], check=True)
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
+            options = []
+        else:
+            options = ["-v", f"{host_dir}:/data:ro", *without_userns(chapter)]
+        return ask(chapter, "remount-rw", "/data", options=options,
+                   rootfs=rootfs)["result"] == "success"
+
+
+@attack("shocker, without a user namespace", blocked_by="09-caps",
+        tries="open a host file by its handle: open_by_handle_at(2), as root of the host",
+        needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles"
+              + ALONE,
+        proof="as in 'shocker', with the container's root the host's root",
+        cannot_run=lambda chapter: h.no_file_handles(h.ROOTFS.parent))
+def open_by_handle_as_host_root(chapter):
+    with h.rootfs_copy() as rootfs:
+        secret = rootfs.parent / "secret"  # outside the rootfs, removed with the copy
+        secret.write_text("host-secret-beside-the-rootfs\n")
+        kind, handle = h.file_handle(secret)
+        answer = ask(chapter, "open-by-handle", str(kind), handle,
+                     options=without_userns(chapter), rootfs=rootfs)
+        return answer.get("read") == content(secret)
+
+
+@attack("load a kernel module", blocked_by="09-caps",
+        tries="init_module(2), which runs code in the kernel",
+        needs="CAP_SYS_MODULE; a kernel with modules" + ALONE,
+        proof="init_module(2) of 64 bytes of garbage, never a module: EPERM means stopped, "
+              "ENOEXEC or EINVAL that the call reached the loader",
+        cannot_run=kernel_lacks_modules)
+def load_kernel_module(chapter):
+    return ask(chapter, "init-module", options=without_userns(chapter))["result"] == "success"
+
+
+@attack("set the clock", blocked_by="09-caps",
+        tries="clock_settime(2): the clock is the machine's, no namespace has its own",
+        needs="CAP_SYS_TIME" + ALONE,
+        proof="the clock set to the time it already shows (a jump back of microseconds)")
+def set_the_clock(chapter):
+    return ask(chapter, "set-clock", options=without_userns(chapter))["result"] == "success"
+
+
+@attack("read kernel memory", blocked_by="09-caps",
+        tries="read /proc/kcore, the kernel's memory as a core file",
+        needs="CAP_SYS_RAWIO; a kernel with /proc/kcore" + ALONE,
+        proof="one byte read, the first of its ELF header",
+        cannot_run=lambda chapter: kernel_lacks("/proc/kcore", "CONFIG_PROC_KCORE"))
+def read_kcore(chapter):
+    return ask(chapter, "kcore", options=without_userns(chapter))["result"] == "success"
+
+
+@attack("setuid-root program", blocked_by="09-caps",
+        tries="as a user, become root again through a setuid-root program",
+        needs="a setuid-root program (a copy of the probe, mode 4755, in a rootfs copy), on "
+              "a filesystem without nosuid" + ALONE,
+        proof="the probe, as nobody (65534), runs the copy: its effective uid is 0")
+def setuid_root_program(chapter):
+    with h.rootfs_copy() as rootfs:
+        copy = rootfs / "bin" / "probe-suid"
+        shutil.copy(os.path.realpath(rootfs / "bin" / "probe"), copy)
+        os.chown(copy, 0, 0)
+        os.chmod(copy, 0o4755)
+        return ask(chapter, "setuid-root", "/bin/probe-suid", options=without_userns(chapter),
+                   rootfs=rootfs)["result"] == "success"
+
+
+@attack("sysrq trigger", blocked_by="11-full",
+        tries="open /proc/sysrq-trigger for writing: one letter there reboots the machine",
+        needs="the file's owner, root (mode 0200): no capability at all, so Docker's 14 do "
+              "not stop it; 07's user namespace does (its root is not the file's owner), and "
+              "11 makes it read-only; a kernel with it" + ALONE,
+        proof="the file opened for writing and closed, never a byte written",
+        cannot_run=lambda chapter: kernel_lacks("/proc/sysrq-trigger", "CONFIG_MAGIC_SYSRQ"))
+def open_sysrq_trigger(chapter):
+    return ask(chapter, "sysrq-trigger", options=without_userns(chapter))["result"] == "success"
+
+
+@attack("write into the rootfs", blocked_by="07-user",
         tries="create a file in /etc that the host sees in the rootfs",
         needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",
         proof="the file appears in the rootfs copy the chapter ran on")
@@ -263,6 +407,9 @@ def doc():
         "worked (seen from the host), **blocked** that the chapter's isolation stopped it.",
         "An attack must succeed before the chapter that stops it: that proves it is real.",
         "\"not yet (NN-name)\": the chapter that will stop it is still to be written.",
+        "The rows of root's powers (09-caps) are played with `--userns host` from 07 on, so",
+        "that they show what the capabilities stop on their own; a row whose target a kernel",
+        "lacks (modules, /proc/kcore, /proc/sysrq-trigger) is not played on it, and says so.",
         "",
         "| attack | what it tries | " + " | ".join(chapters) + " | stopped by |",
         "|---|---|" + "---|" * len(chapters) + "---|",
@@ -285,6 +432,12 @@ def doc():
 
 def register(chapters):
     for a in rows():
+        absent = {c: a.cannot_run(c) for c in (chapters or h.CHAPTERS)}
+        absent = {c: why for c, why in absent.items() if isinstance(why, KernelLacks)}
+        if absent:
+            print(h._colour("33", "  n/a  ") + f"{', '.join(absent)}: attack '{a.name}': "
+                  f"{next(iter(absent.values()))}")
+
         def play(chapter, a=a):
             reason = a.cannot_run(chapter)
             if reason:
@@ -293,7 +446,8 @@ def register(chapters):
             outcome, wanted = "success" if a.play(chapter) else "blocked", a.expected(chapter)
             h.expect(outcome == wanted, f"attack '{a.name}': expected {wanted}, saw {outcome}"
                      + (f"; the probe said: {'; '.join(_said)}" if _said else ""))
-        h.check(f"attack '{a.name}' has the expected outcome", chapters)(play)
+        played = [c for c in (chapters or h.CHAPTERS) if c not in absent]
+        h.check(f"attack '{a.name}' has the expected outcome", played)(play)
 
 
 if __name__ == "__main__":
