@@ -110,6 +110,14 @@ fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
                         dir ? 0755 : 0666);
 }
 
+// An if_present row's target: an invalid Fd, said under --explain, if this
+// kernel has no such file; `kind` set to what it is.
+fd::Fd present_target(const fd::Fd& root, const std::string& target, inroot::Kind& kind) {
+    fd::Fd point = inroot::open_if_present(root, target, kind);
+    if (!point) explain::note(fmt::format("this kernel has no {}: nothing to do there", target));
+    return point;
+}
+
 // A bind mount ignores MS_RDONLY (mount(2)): read-only takes a second step
 // on the new mount, reached by opening its mount point again (the fd we
 // mounted on is the directory *under* it). mount_setattr(2) (Linux 5.12)
@@ -117,8 +125,9 @@ fd::Fd target_of(const fd::Fd& root, const fs::path& rootfs, const Mount& row,
 // (MS_REMOUNT|MS_BIND|MS_RDONLY) would leave writable. It only sets
 // MOUNT_ATTR_RDONLY: in a user namespace the source's nosuid, nodev and
 // noexec are locked (a remount that dropped them would fail with EPERM).
-void make_read_only(const fd::Fd& root, const std::string& target, const std::string& shown) {
-    fd::Fd mounted = inroot::open(root, target, inroot::Kind::directory);
+void make_read_only(const fd::Fd& root, const std::string& target, const std::string& shown,
+                    inroot::Kind kind) {
+    fd::Fd mounted = inroot::open(root, target, kind);
     explain::step({fmt::format("mount_setattr(\"{}\", AT_RECURSIVE, MOUNT_ATTR_RDONLY)", shown),
                    fmt::format("mount -o remount,bind,ro {} (and each mount under it)",
                                explain::shell_quote(shown)),
@@ -134,11 +143,20 @@ void mount_row(const fd::Fd& root, const fs::path& rootfs, const Mount& row) {
     std::string target =
         row.how == Target::user_dir ? inroot::resolve(root, row.target) : row.target;
     std::string shown = (rootfs / target.substr(1)).string();
-    fd::Fd point = target_of(root, rootfs, row, target);
+    inroot::Kind kind = row.how == Target::in_rootfs_file || row.how == Target::new_file
+                            ? inroot::Kind::regular_file
+                            : inroot::Kind::directory;
+    fd::Fd point = row.how == Target::if_present ? present_target(root, target, kind)
+                                                 : target_of(root, rootfs, row, target);
     if (!point) return;
     const char* type = row.type.empty() ? nullptr : row.type.c_str();
-    mount(row.source.c_str(), inroot::fd_path(point), shown, type, row.flags, row.data.c_str());
-    if ((row.flags & MS_BIND) && (row.flags & MS_RDONLY)) make_read_only(root, target, shown);
+    // A bind without a source binds the target onto itself: a mount of its
+    // own, whose flags can then differ from those of the filesystem it is in.
+    bool onto_itself = (row.flags & MS_BIND) && !(row.flags & MS_REMOUNT) && row.source.empty();
+    std::string source = onto_itself ? inroot::fd_path(point) : row.source;
+    mount(source.c_str(), inroot::fd_path(point), shown, type, row.flags, row.data.c_str());
+    if ((row.flags & MS_BIND) && (row.flags & MS_RDONLY) && !(row.flags & MS_REMOUNT))
+        make_read_only(root, target, shown, kind);
 }
 
 void make_dev_links(const fd::Fd& root, const fs::path& rootfs) {
@@ -199,7 +217,14 @@ void mount(const char* source, const std::string& target, std::string_view shown
     std::string call = source != nullptr ? fmt::format("mount(\"{}\", \"{}\")", source, target)
                                          : fmt::format("mount(NULL, \"{}\", {})", target,
                                                        propagation_flags(flags));
-    explain::step({call, shell_for_mount(source, shown, type, flags, data), "mount(2)"});
+    // A bind onto itself: the shell names the path twice.
+    std::string shown_source = source != nullptr && target == source ? std::string(shown)
+                               : source != nullptr                   ? std::string(source)
+                                                                     : std::string();
+    explain::step({call,
+                   shell_for_mount(source != nullptr ? shown_source.c_str() : nullptr, shown, type,
+                                   flags, data),
+                   "mount(2)"});
     if (target != shown) call += fmt::format(" (on {})", shown);
     check_syscall(::mount(source, target.c_str(), type, flags, data), call);
 }
