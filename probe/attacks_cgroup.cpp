@@ -140,12 +140,14 @@ int memory_hog(const Args& args) {
 }
 
 int cgroup_escape(const Args& args) {
+    ProcView proc;  // 01 mounts no /proc: /proc/self/cgroup says where we are
     if (v1_controller().empty())
         return unsupported("cgroup-escape", "no-v1-hierarchy (the probe never mounts cgroup2)");
     return report("cgroup-escape", in_child(escape, args));
 }
 
 int release_agent(const Args& args) {
+    ProcView proc;
     if (v1_controller().empty())
         return unsupported("release-agent", "no-v1-hierarchy (release_agent is cgroup v1's)");
     return report("release-agent", in_child(release_agent_open, args));
