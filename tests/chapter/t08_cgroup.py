@@ -172,12 +172,14 @@ def cannot_move(chapter):
     h.expect_equal(out.split(), ["done"], "what the container could do to its cgroup")
 
 
-@h.check("30 runs, 10 of them SIGKILLed, then --cleanup: no cgroup is left", FROM)
+# In 08 only: 09 and 10 run the same cgroup code, and each run costs a second
+# in the VM lane (tests/vm), where this file runs again on cgroup v2.
+@h.check("50 runs, 17 of them SIGKILLed, then --cleanup: no cgroup is left", FROM[:1])
 def no_leak(chapter):
     expect_clean("before the check")
     limits = ["--memory", "64M", "--cpus", "0.5", "--pids-limit", "32", "--hostname", "leak"]
-    for i in range(30):
-        if i % 3 == 2:
+    for i in range(50):
+        if i % 3 == 1:  # the last run (49) is one of them
             runtime = h.start(chapter, "sleep", "100", options=limits)
             h.wait_for_descendant(runtime.pid, "sleep")
             dirs = container_dirs("leak", runtime.pid)
@@ -189,7 +191,7 @@ def no_leak(chapter):
     h.expect(left_over(), "the SIGKILLed runtime left no cgroup: then this proves nothing")
     cleanup = subprocess.run([str(h.BIN / chapter), "--cleanup"], capture_output=True, text=True)
     h.expect_equal(cleanup.returncode, 0, f"--cleanup ({cleanup.stderr.strip()})")
-    expect_clean("after 30 runs and --cleanup")
+    expect_clean("after 50 runs and --cleanup")
 
 
 BAD = [(["--memory", "64Q"], "--memory 64Q"), (["--memory", "0"], "--memory 0"),
