@@ -65,7 +65,8 @@ std::string v1_controller() {
 // Only ever called in a child. Returns the errno of the last mount.
 int mount_v1(const std::string& controller, std::string& how) {
     how = "mount";
-    if (mount("cgroup", kPoint, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, controller.c_str()) == 0)
+    if (mount("cgroup", kPoint, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, controller.c_str()) ==
+        0)
         return 0;
     if (errno != EPERM) return errno;
     how = "unshare-UrmC";

@@ -22,8 +22,10 @@ namespace probe {
 size_t parse_size(const std::string& text) {
     char* end = nullptr;
     unsigned long long number = std::strtoull(text.c_str(), &end, 10);
-    int shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20
-              : *end == 'g' || *end == 'G' ? 30 : 0;
+    int shift = *end == 'k' || *end == 'K'   ? 10
+                : *end == 'm' || *end == 'M' ? 20
+                : *end == 'g' || *end == 'G' ? 30
+                                             : 0;
     return static_cast<size_t>(number << shift);
 }
 
