@@ -567,8 +567,21 @@ Layout detect() {
 }
 
 std::vector<Write> writes_for(const Limits& limits, Version version, bool swap_file) {
-    const FileNames& files = files_of(version);
     std::vector<Write> writes;
+    // EXERCISE 08-cgroup: turn the limits into the files (and values) the kernel reads, in order.
+    // TOOLS: files_of(version): the table of file names (.memory, .swap, .cpu, .pids),
+    //   kV1CpuPeriod ("cpu.cfs_period_us"), kCpuPeriodUs (100000), kUnlimited, and
+    //   writes.push_back({"controller", "file", "value"}); create() writes them in this order.
+    // QUESTION: What does the kernel do when a cgroup reaches pids.max, and when it reaches
+    //   memory.max (cgroups(7); the kernel's Documentation/admin-guide/cgroup-v2.rst)?
+    // QUESTION: A CPU limit is a quota of CPU time per period: how much is --cpus 0.5 of a
+    //   100 ms period, and which file holds the period on v1, and on v2?
+    // HINT: Values are plain decimal text, in bytes for memory and in microseconds for CPU time.
+    // HINT: v1 refuses a memory.memsw limit below the memory limit (EINVAL): the order of the
+    //   two writes matters. v2's memory.swap.max counts the swap alone, not memory plus swap.
+    // HINT: v2 takes "QUOTA PERIOD" in cpu.max in one write; v1 takes the period in
+    //   cpu.cfs_period_us and the quota in cpu.cfs_quota_us.
+    const FileNames& files = files_of(version);
     if (limits.memory) {
         writes.push_back({"memory", std::string(files.memory), std::to_string(*limits.memory)});
         // Docker: no --memory-swap means as much swap as memory again.
@@ -596,6 +609,7 @@ std::vector<Write> writes_for(const Limits& limits, Version version, bool swap_f
     }
     if (limits.pids)
         writes.push_back({"pids", std::string(files.pids), std::to_string(*limits.pids)});
+    // END EXERCISE
     return writes;
 }
 

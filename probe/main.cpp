@@ -20,6 +20,8 @@
 //   probe attack sysrq-trigger | kcore | setuid-root PATH
 //   probe attack nested-userns | keyring [DESC] | userfaultfd | io-uring
 //   probe attack loopback PORT | abstract NAME | see-link NAME
+//   probe forks MAX [HOLD] | hog SIZE | spin SECONDS
+//   probe attack fork-bomb N | memory-hog SIZE | cgroup-escape | release-agent
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -30,7 +32,7 @@
 // attacks_shared.cpp (what the kernel shares), attacks_processes.cpp (a
 // host process), attacks_caps.cpp (root's powers that 09 takes away),
 // attacks_seccomp.cpp (calls no namespace isolates: 10's filter), attacks_net.cpp
-// (the host's network namespace). util.cpp holds the helpers of probe.hpp.
+// (the host's network namespace), limits.cpp and attacks_cgroup.cpp (08's cgroups). util.cpp holds the helpers of probe.hpp.
 #include <functional>
 #include <map>
 
@@ -69,7 +71,11 @@ int attack(const Args& args) {
                                                          {"io-uring", probe::io_uring},
                                                          {"loopback", probe::loopback},
                                                          {"abstract", probe::abstract_socket},
-                                                         {"see-link", probe::see_link}};
+                                                         {"see-link", probe::see_link},
+                                                         {"fork-bomb", probe::fork_bomb},
+                                                         {"memory-hog", probe::memory_hog},
+                                                         {"cgroup-escape", probe::cgroup_escape},
+                                                         {"release-agent", probe::release_agent}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));
@@ -96,6 +102,9 @@ int main(int argc, char** argv) {
         {"orphans", probe::orphans},
         {"shm-create", probe::shm_create},
         {"mq-create", probe::mq_create},
+        {"forks", probe::forks},
+        {"hog", probe::hog},
+        {"spin", probe::spin},
         {"attack", attack},
         {"tiocsti", probe::tiocsti}};
     std::string name = argv[0];

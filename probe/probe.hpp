@@ -66,6 +66,23 @@ int pids(const Args&);
 int zombies(const Args&);
 int orphans(const Args&);
 
+// --- using what the limits of 08 limit (limits.cpp) ---------------------------
+// "64M" -> bytes (k, m, g, either case).
+size_t parse_size(const std::string& text);
+// Children forked by fork_until: they wait until release() closes `release`.
+struct Forked {
+    int count = 0;     // forked and still running
+    int error = 0;     // errno of the fork(2) that failed, 0 if none did
+    int release = -1;  // the write end of the pipe they wait on
+};
+Forked fork_until(int max);
+void release(const Forked& forked);
+// Maps `bytes` and writes a byte on every page; false if mmap(2) fails.
+bool touch(size_t bytes);
+int forks(const Args&);
+int hog(const Args&);
+int spin(const Args&);
+
 // --- system calls and files (calls.cpp) -----------------------------------------
 int errno_of(const Args&);
 int exists(const Args&);
@@ -118,6 +135,13 @@ int nested_userns(const Args&);
 int keyring(const Args&);
 int userfaultfd(const Args&);
 int io_uring(const Args&);
+
+// --- attacks on the limits and the cgroup tree, 08-cgroup (attacks_cgroup.cpp) ---------
+// cgroup-escape and release-agent say result=unsupported without v1 hierarchies.
+int fork_bomb(const Args&);
+int memory_hog(const Args&);
+int cgroup_escape(const Args&);
+int release_agent(const Args&);
 
 // --- attacks on the host's network namespace (attacks_net.cpp) -----------------------
 int loopback(const Args&);

@@ -61,16 +61,18 @@ def chapters_before(first):
 
 # --- running chapters ---------------------------------------------------------
 
-def run(chapter, *command, options=(), timeout=30, rootfs=None, pass_fds=(), user=None):
+def run(chapter, *command, options=(), timeout=30, rootfs=None, pass_fds=(), user=None,
+        cgroup=()):
     """Runs `chapter [options] --rootfs R -- command`; returns CompletedProcess.
     `pass_fds`: open fds the chapter inherits besides 0-2 (subprocess closes the rest).
-    `user`: a user name; the chapter then runs as that user (rootless), not as root."""
+    `user`: a user name; the chapter then runs as that user (rootless), not as root.
+    `cgroup`: cgroup directories (cgroup_fence) the chapter starts in."""
     argv = [str(BIN / chapter), *options, "--rootfs", str(rootfs or ROOTFS)]
     if command:
         argv += ["--", *command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, pass_fds=pass_fds,
-                          preexec_fn=_become(user), cwd="/" if user else None)
+                          preexec_fn=_joining(cgroup, _become(user)), cwd="/" if user else None)
 
 
 def run_ok(chapter, *command, **kw):
@@ -94,6 +96,25 @@ def start(chapter, *command, options=(), user=None):
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=_become(user),
                             cwd="/" if user else None)
+
+
+def _joining(cgroup, then):
+    """A preexec_fn that moves the child into the cgroup directories `cgroup`
+    (its pid into each cgroup.procs), then runs `then`; `then` if none."""
+    if not cgroup:
+        return then
+    files = [str(Path(d) / "cgroup.procs") for d in cgroup]
+
+    def join():
+        for file in files:
+            fd = os.open(file, os.O_WRONLY)
+            try:
+                os.write(fd, str(os.getpid()).encode())
+            finally:
+                os.close(fd)
+        if then:
+            then()
+    return join
 
 
 def _become(name):
@@ -334,8 +355,10 @@ def throwaway_user(supplementary_group=False):
 # tests made it (what to undo). A SIGKILLed test leaves MARK: the next one
 # out removes it.
 DEDICATED_USER = "unshared"
-_DEDICATED_LOCK = Path("/run/unshared-tests-user.lock")
-_DEDICATED_MARK = Path("/run/unshared-tests-user.made")
+# Not in /run: every lab (tests/lab) has a /run of its own, and test processes
+# in two labs at once must see one lock, or one removes the user the other uses.
+_DEDICATED_LOCK = Path("/var/tmp/unshared-tests-user.lock")
+_DEDICATED_MARK = Path("/var/tmp/unshared-tests-user.made")
 
 
 def _dedicated_ready():
@@ -689,6 +712,42 @@ def _remove_cgroup(d):
             return
         except OSError:  # EBUSY until the killed processes are gone
             time.sleep(0.02)
+
+
+@contextmanager
+def cgroup_fence(pids=256, memory=512 << 20):
+    """A cgroup of the test's own under the run's parent (cgroup_parent), at
+    most `pids` processes and `memory` bytes: what the chapters before 08,
+    which limit nothing, run in (run(cgroup=...)) when an attack uses all it
+    can get (a fork bomb, a memory hog), so that the worst it does is reach
+    the fence. Yields its directories (one per v1 hierarchy, or the one of
+    v2); removed afterwards with whatever is left in it."""
+    value = os.environ.get("UNSHARED_CGROUP_PARENT", "")
+    if not value:
+        raise Skipped("no cgroup of the test run's own (UNSHARED_CGROUP_PARENT) to fence it in")
+    _fences[0] += 1
+    made = []
+    try:
+        for parent in map(Path, value.split(":")):
+            if (parent / "cgroup.subtree_control").exists():  # v2: pass the controllers down
+                offered = (parent / "cgroup.controllers").read_text().split()
+                for c in ("pids", "memory"):
+                    if c in offered:
+                        (parent / "cgroup.subtree_control").write_text(f"+{c}")
+            fence = parent / f"fence-{_fences[0]}"
+            fence.mkdir()
+            made.append(fence)
+            for file, limit in (("pids.max", pids), ("memory.max", memory),
+                                ("memory.limit_in_bytes", memory)):
+                if (fence / file).exists():
+                    (fence / file).write_text(str(limit))
+        yield made
+    finally:
+        for d in made:
+            _remove_cgroup(d)
+
+
+_fences = [0]
 
 
 @contextmanager

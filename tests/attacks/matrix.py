@@ -379,6 +379,116 @@ def open_sysrq_trigger(chapter):
     return ask(chapter, "sysrq-trigger", options=without_userns(chapter))["result"] == "success"
 
 
+# --- 08: the limits, and the cgroup tree ---------------------------------------------
+
+def limits(chapter, *options):
+    """A chapter's options for a row: the limit from 08 on (08 has no default)."""
+    return list(options) if h.number(chapter) >= 8 else []
+
+
+def no_userns(chapter):
+    """--userns host from 07 on: the row shows that 08 stops it on its own."""
+    return ["--userns", "host"] if h.number(chapter) >= 7 else []
+
+
+def v1_hierarchies():
+    """Whether the host mounts cgroup v1 hierarchies (release_agent is theirs)."""
+    return any(line.split()[1] != "0" for line in open("/proc/cgroups")
+               if not line.startswith("#") and line.split()[3] == "1")
+
+
+def v1_only(chapter):
+    if not v1_hierarchies():
+        return ("this host has cgroup v2 only: the probe never mounts cgroup2 (in the host's "
+                "cgroup namespace that re-applies its options to the whole hierarchy), and "
+                "release_agent is cgroup v1's")
+    return None
+
+
+@attack("fork bomb", blocked_by="08-cgroup",
+        tries="fork until the host's process table is full",
+        needs="nothing: fork(2); from 08 on the container runs with --pids-limit 32",
+        proof="the probe keeps 64 processes running at once, more than the limit allows "
+              "(bounded at 64, and every chapter runs in a cgroup of the test's own that "
+              "allows 256: a real bomb never stops)")
+def fork_bomb(chapter):
+    with h.cgroup_fence() as fence:
+        answer = ask(chapter, "fork-bomb", "64", options=limits(chapter, "--pids-limit", "32"),
+                     cgroup=fence)
+        return answer.get("forked") == "64"
+
+
+@attack("memory hog", blocked_by="08-cgroup",
+        tries="allocate memory until the host's OOM killer picks a victim anywhere",
+        needs="nothing: mmap(2); from 08 on the container runs with --memory 64M",
+        proof="a child of the probe touches every page of 128M and lives (the test's cgroup "
+              "allows 512M); from 08 on the kernel's OOM killer ends it in the container")
+def memory_hog(chapter):
+    with h.cgroup_fence() as fence:
+        answer = ask(chapter, "memory-hog", "128M", options=limits(chapter, "--memory", "64M"),
+                     cgroup=fence)
+        return answer.get("touched") == "128M"
+
+
+def cgroup_escape(chapter, options):
+    with h.cgroup_fence() as fence:
+        answer = ask(chapter, "cgroup-escape", options=options, cgroup=fence)
+        return answer.get("result") == "success"
+
+
+ESCAPE = dict(
+    tries="leave one's cgroup (and its limits): one's own pid into the root's cgroup.procs",
+    proof="a child of the probe, started in a cgroup of the test's own, mounts the v1 pids "
+          "hierarchy (or, refused, as `unshare -UrmC` does) and writes its pid into the "
+          "cgroup.procs of the mount's root; /proc/self/cgroup shows it moved (it exits at "
+          "once). With a cgroup namespace the root it sees is its own cgroup",
+    cannot_run=v1_only)
+
+
+@attack("escape to the host cgroup tree", blocked_by="07-user",
+        needs="root in the host's user namespace: mounting the host's hierarchy needs "
+              "CAP_SYS_ADMIN over its cgroup namespace", **ESCAPE)
+def escape_cgroup(chapter):
+    return cgroup_escape(chapter, [])
+
+
+@attack("escape to the host cgroup tree, --userns host", blocked_by="08-cgroup",
+        needs="root; from 07 on played with --userns host, so that 08's cgroup namespace "
+              "is shown to stop it on its own", **ESCAPE)
+def escape_cgroup_without_userns(chapter):
+    return cgroup_escape(chapter, no_userns(chapter))
+
+
+def release_agent(chapter, options):
+    with h.cgroup_fence() as fence:
+        return ask(chapter, "release-agent", options=options,
+                   cgroup=fence).get("result") == "success"
+
+
+RELEASE_AGENT = dict(
+    tries="set a v1 hierarchy's release_agent: a program the kernel runs "
+          "as the host's root",
+    proof="mounts a v1 hierarchy (or, refused, in a user and cgroup namespace of its own, "
+          "as `unshare -UrmC` does) and opens its release_agent for writing: NEVER written, "
+          "closed at once. The file exists only in the hierarchy's root, which a cgroup "
+          "namespace hides",
+    cannot_run=v1_only)
+
+
+@attack("release_agent (CVE-2022-0492)", blocked_by="07-user",
+        needs="a v1 hierarchy; root over the host's cgroup namespace, or a user namespace "
+              "mapping the host's root", **RELEASE_AGENT)
+def release_agent_open(chapter):
+    return release_agent(chapter, [])
+
+
+@attack("release_agent, --userns host", blocked_by="08-cgroup",
+        needs="a v1 hierarchy; root; from 07 on played with --userns host, so that 08's "
+              "cgroup namespace is shown to stop it on its own", **RELEASE_AGENT)
+def release_agent_without_userns(chapter):
+    return release_agent(chapter, no_userns(chapter))
+
+
 @attack("write into the rootfs", blocked_by="07-user",
         tries="create a file in /etc that the host sees in the rootfs",
         needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",

@@ -23,6 +23,7 @@ Exit status: 0 every check passes, 1 some fail, 2 bad usage, 77 not root.
 """
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -464,7 +465,10 @@ def run_one(index, results_file):
     """Runs check number `index` here, in a lab of its own; writes its result."""
     _become_subreaper()
     c = CHECKS[index]
-    with _lab_mqueue_view():
+    # From 07 on root's containers take the ids of the user `unshared`; from
+    # 08 on they make cgroups, under a parent of the check's own.
+    users = h.dedicated_user() if h.number(CHAPTER) >= 7 else contextlib.nullcontext()
+    with _lab_mqueue_view(), h.cgroup_parent(), users:
         passed, message, crashed = run_check(c)
         result = {"check": c.description, "passed": passed, "message": message,
                   "crashed": crashed}
