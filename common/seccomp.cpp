@@ -25,6 +25,7 @@ using error::check_negative_errno;
 
 Filter::Filter(Filter&& other) noexcept
     : summary(std::move(other.summary)),
+      shell(std::move(other.shell)),
       unknown_names(std::move(other.unknown_names)),
       shadowed(std::move(other.shadowed)),
       rules_added(other.rules_added),
@@ -36,6 +37,7 @@ Filter& Filter::operator=(Filter&& other) noexcept {
         summary = std::move(other.summary);
         unknown_names = std::move(other.unknown_names);
         shadowed = std::move(other.shadowed);
+        shell = std::move(other.shell);
         rules_added = other.rules_added;
         context_ = std::exchange(other.context_, nullptr);
     }
@@ -339,13 +341,18 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
                                   ignored_keys(settings.profile.ignored)));
     Resolved resolved = resolve(settings.profile, target);
     for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
-    return build(resolved);
+    Filter filter = build(resolved);
+    // Docker reads the same format; runc then loads the filter as load() does.
+    filter.shell = fmt::format(
+        "docker run --security-opt seccomp={} ...",
+        settings.choice == "default" ? "profiles/default.json" : settings.choice);
+    return filter;
 }
 
 void load(const Filter& filter) {
     if (filter.empty()) return;  // unconfined: prepare() said so
     std::string call = fmt::format("seccomp_load({})", filter.summary);
-    explain::step({call, "", "seccomp(2), seccomp_load(3)"});
+    explain::step({call, filter.shell, "seccomp(2), seccomp_load(3)"});
     check_negative_errno(seccomp_load(filter.context()), call);
 }
 
