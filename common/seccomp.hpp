@@ -61,9 +61,10 @@ class Filter {
     std::vector<std::string> shadowed;       // rules that never apply (see seccomp.cpp)
     size_t rules_added = 0;
 
-  private:
-    friend Filter build(const Resolved& resolved);
+    // Takes over a libseccomp context (seccomp_init(3)).
     explicit Filter(void* context) : context_(context) {}
+
+  private:
     void* context_ = nullptr;
 };
 

@@ -61,8 +61,24 @@ int in_child(int (*call)()) {
     if (child == 0) _exit(call());
     int status = 0;
     if (waitpid(child, &status, 0) < 0) return errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);  // "SIGSYS"
 }
+
+#if defined(__x86_64__)
+// A system call the way a 32-bit x86 program makes it: int 0x80, with the
+// i386 numbers and registers. The kernel runs the filter with the
+// architecture AUDIT_ARCH_I386, so a filter must cover it (seccomp_arch_add)
+// or the call gets the "bad arch" action: the process dies of SIGSYS.
+long int80(long number, long b = 0, long c = 0, long d = 0) {
+    long rc = 0;
+    __asm__ volatile("int $0x80" : "=a"(rc) : "a"(number), "b"(b), "c"(c), "d"(d) : "memory");
+    return rc;
+}
+
+int int80_errno(long rc) {
+    return rc < 0 && rc > -4096 ? static_cast<int>(-rc) : 0;
+}
+#endif
 
 // ptrace(2) of a sibling: two children of the probe, one waiting, the
 // other seizing it (PTRACE_SEIZE stops nothing) and reporting its errno
@@ -104,61 +120,76 @@ int clone3_plain() {
 }  // namespace
 
 const CallTable& filtered_calls() {
-    static const CallTable calls{
+    static const CallTable calls {
         // The keyring has no namespace of its own: the thread keyring, made on demand.
         {"keyctl",
          [] {
              return errno_of(
                  syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 1));
          }},
-        {"add_key",
-         [] {
-             return errno_of(
-                 syscall(SYS_add_key, "user", "probe", "x", 1, KEY_SPEC_THREAD_KEYRING));
-         }},
-        // A user namespace needs no capability: only the filter stands in the way.
-        {"unshare_user", [] { return in_child([] { return errno_of(unshare(CLONE_NEWUSER)); }); }},
-        {"clone_newuser",
-         [] { return reap(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)); }},
-        {"fork", [] { return reap(fork()); }},
-        // ENOSYS under Docker's profile: glibc then falls back to clone.
-        {"clone3", clone3_plain},
-        // ENOENT from the kernel (the mount point is looked up first), EPERM from the filter.
-        {"mount_nowhere",
-         [] { return errno_of(mount("probe", "/probe-no-such-dir", "tmpfs", 0, nullptr)); }},
-        // CLOCK_MONOTONIC cannot be set: EINVAL from the kernel, before any capability check.
-        {"clock_settime_monotonic",
-         [] {
-             timespec now{};
-             clock_gettime(CLOCK_MONOTONIC, &now);
-             return errno_of(clock_settime(CLOCK_MONOTONIC, &now));
-         }},
-        {"ptrace", ptrace_sibling},
-        // kcmp(2) of the probe with itself: are its two memory maps the same?
-        {"kcmp", [] { return errno_of(syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0, 0)); }},
-        {"userfaultfd",
-         [] { return close_if(syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY)); }},
-        {"io_uring_setup",
-         [] {
-             io_uring_params params{};
-             return close_if(syscall(SYS_io_uring_setup, 1, &params));
-         }},
-        {"perf_event_open", perf_counter},
-        // A bpf command no kernel has: EINVAL from the kernel, EPERM from the filter.
-        {"bpf_bad_command",
-         [] {
-             char attr[128] = {};
-             return errno_of(syscall(SYS_bpf, 9999, attr, sizeof attr));
-         }},
-        // `setarch -R`: no address-space randomisation for this process.
-        {"personality_addr_no_randomize",
-         [] {
-             return in_child([] { return errno_of(syscall(SYS_personality, ADDR_NO_RANDOMIZE)); });
-         }},
-        {"personality_query", [] { return errno_of(syscall(SYS_personality, 0xffffffffUL)); }},
-        {"socket_vsock", [] { return close_if(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0)); }},
-        {"socket_alg", [] { return close_if(socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)); }},
-        {"socket_inet", [] { return close_if(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)); }},
+            {"add_key",
+             [] {
+                 return errno_of(
+                     syscall(SYS_add_key, "user", "probe", "x", 1, KEY_SPEC_THREAD_KEYRING));
+             }},
+            // A user namespace needs no capability: only the filter stands in the way.
+            {"unshare_user",
+             [] { return in_child([] { return errno_of(unshare(CLONE_NEWUSER)); }); }},
+            {"clone_newuser",
+             [] { return reap(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)); }},
+            {"fork", [] { return reap(fork()); }},
+            // ENOSYS under Docker's profile: glibc then falls back to clone.
+            {"clone3", clone3_plain},
+            // ENOENT from the kernel (the mount point is looked up first), EPERM from the filter.
+            {"mount_nowhere",
+             [] { return errno_of(mount("probe", "/probe-no-such-dir", "tmpfs", 0, nullptr)); }},
+            // CLOCK_MONOTONIC cannot be set: EINVAL from the kernel, before any capability check.
+            {"clock_settime_monotonic",
+             [] {
+                 timespec now{};
+                 clock_gettime(CLOCK_MONOTONIC, &now);
+                 return errno_of(clock_settime(CLOCK_MONOTONIC, &now));
+             }},
+            {"ptrace", ptrace_sibling},
+            // kcmp(2) of the probe with itself: are its two memory maps the same?
+            {"kcmp", [] { return errno_of(syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0, 0)); }},
+            {"userfaultfd",
+             [] { return close_if(syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY)); }},
+            {"io_uring_setup",
+             [] {
+                 io_uring_params params{};
+                 return close_if(syscall(SYS_io_uring_setup, 1, &params));
+             }},
+            {"perf_event_open", perf_counter},
+            // A bpf command no kernel has: EINVAL from the kernel, EPERM from the filter.
+            {"bpf_bad_command",
+             [] {
+                 char attr[128] = {};
+                 return errno_of(syscall(SYS_bpf, 9999, attr, sizeof attr));
+             }},
+            // `setarch -R`: no address-space randomisation for this process.
+            {"personality_addr_no_randomize",
+             [] {
+                 return in_child(
+                     [] { return errno_of(syscall(SYS_personality, ADDR_NO_RANDOMIZE)); });
+             }},
+            {"personality_query", [] { return errno_of(syscall(SYS_personality, 0xffffffffUL)); }},
+            {"socket_vsock",
+             [] { return close_if(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0)); }},
+            {"socket_alg",
+             [] { return close_if(socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)); }},
+            {"socket_inet", [] { return close_if(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)); }},
+#if defined(__x86_64__)
+            // The same policy for 32-bit programs: getpid (i386 number 20) and
+            // keyctl(KEYCTL_GET_KEYRING_ID, thread keyring) (288), in a child.
+            {"int80_getpid", [] { return in_child([] { return int80_errno(int80(20)); }); }},
+            {"int80_keyctl", [] {
+                 return in_child([] {
+                     return int80_errno(
+                         int80(288, KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 1));
+                 });
+             }},
+#endif
     };
     return calls;
 }

@@ -16,7 +16,8 @@ using Args = std::vector<std::string>;
 
 // --- helpers (util.cpp) ------------------------------------------------------
 
-// The kernel's name for an errno ("EPERM"), or "OK" for 0: lines a test can match.
+// The kernel's name for an errno ("EPERM"), or "OK" for 0: lines a test can match;
+// a negative number -N is signal N ("SIGSYS": a child killed by it).
 std::string errno_name(int err);
 // The usage line on stderr; returns 2, the exit status of bad input.
 int usage();
