@@ -196,7 +196,8 @@ const cli::Group options{"net", add_options, finish_options};
 
 namespace {
 
-// <state>/net, 0700: the leases, the port claims, forwarding's saved value.
+// <state>/net, 0711: the leases, the port claims, forwarding's saved value
+// (others may walk through to a lease's /etc/hosts: host::search_only_for_others).
 void open_state(Plan& plan, const fs::path& state_dir) {
     plan.state = state_dir / "net";
     fd::Fd top{
@@ -207,6 +208,7 @@ void open_state(Plan& plan, const fs::path& state_dir) {
     plan.state_dir = fd::Fd{
         check_syscall(::openat(top.get(), "net", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
                       fmt::format("open(\"{}\")", plan.state.string()))};
+    host::search_only_for_others(plan.state_dir, plan.state);
 }
 
 // A new bridge's subnet must not overlap an address the host already has:
