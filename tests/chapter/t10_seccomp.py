@@ -18,6 +18,7 @@ what the chapter binary does with it.
 """
 import json
 import os
+import platform
 import re
 import sys
 import tempfile
@@ -58,6 +59,9 @@ CALLS = {
     "socket_alg": ("EPERM", None),
     "socket_inet": ("OK", "OK"),
 }
+if platform.machine() == "x86_64":
+    # The same policy for 32-bit programs (int 0x80): archMap's SCMP_ARCH_X86.
+    CALLS.update({"int80_getpid": ("OK", "OK"), "int80_keyctl": ("EPERM", "OK")})
 
 
 def errnos(chapter, names, options=()):
@@ -108,7 +112,7 @@ def date_refused(chapter):
 
 @h.check("the default profile: keyring, namespaces, mount, kcmp, userfaultfd, io_uring, perf, "
          "bpf, personality, clone with CLONE_NEW*, AF_VSOCK and AF_ALG get EPERM; clone3 "
-         "ENOSYS; fork, ptrace of a sibling, AF_INET work", FROM)
+         "ENOSYS; fork, ptrace of a sibling, AF_INET work; 32-bit calls alike", FROM)
 def default_profile(chapter):
     expect_errnos(errnos(chapter, list(CALLS)), 0, "under the default profile")
 
