@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "error.hpp"
@@ -25,6 +26,7 @@ using error::check_negative_errno;
 
 Filter::Filter(Filter&& other) noexcept
     : summary(std::move(other.summary)),
+      shell(std::move(other.shell)),
       unknown_names(std::move(other.unknown_names)),
       shadowed(std::move(other.shadowed)),
       rules_added(other.rules_added),
@@ -36,6 +38,7 @@ Filter& Filter::operator=(Filter&& other) noexcept {
         summary = std::move(other.summary);
         unknown_names = std::move(other.unknown_names);
         shadowed = std::move(other.shadowed);
+        shell = std::move(other.shell);
         rules_added = other.rules_added;
         context_ = std::exchange(other.context_, nullptr);
     }
@@ -146,35 +149,35 @@ uint32_t arch_token(const std::string& name) {
     return seccomp_arch_resolve_name(lower.c_str());
 }
 
-void add_architectures(scmp_filter_ctx ctx, const Resolved& resolved) {
-    for (const std::string& arch : resolved.architectures) {
-        uint32_t token = arch_token(arch);
-        if (token == 0)
-            throw error::UsageError(fmt::format(
-                "{}: architecture \"{}\" is unknown to libseccomp {}.{}.{}", resolved.origin, arch,
-                seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro));
-        // The native architecture is in every new filter already.
-        if (token == seccomp_arch_native()) continue;
-        explain::step({fmt::format("seccomp_arch_add({})", arch), "", "seccomp_arch_add(3)"});
-        int rc = seccomp_arch_add(ctx, token);
-        if (rc != -EEXIST) check_negative_errno(rc, fmt::format("seccomp_arch_add({})", arch));
-    }
+// seccomp_arch_add(3): the filter also decides the calls of programs built
+// for `arch` ("SCMP_ARCH_X86": 32-bit programs on x86-64). A filter covers
+// only its architectures; a call from another one gets the "bad arch"
+// action, which kills the process (SCMP_FLTATR_ACT_BADARCH).
+void add_architecture(const Filter& filter, const Resolved& resolved, const std::string& arch) {
+    uint32_t token = arch_token(arch);
+    if (token == 0)
+        throw error::UsageError(fmt::format(
+            "{}: architecture \"{}\" is unknown to libseccomp {}.{}.{}", resolved.origin, arch,
+            seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro));
+    // The native architecture is in every new filter already.
+    if (token == seccomp_arch_native()) return;
+    explain::step({fmt::format("seccomp_arch_add({})", arch), "", "seccomp_arch_add(3)"});
+    int rc = seccomp_arch_add(filter.context(), token);
+    if (rc != -EEXIST) check_negative_errno(rc, fmt::format("seccomp_arch_add({})", arch));
 }
 
-// The argument tests of one rule, as libseccomp wants them. runc (and so
-// Docker) reads several tests of the *same* argument as alternatives: each
-// becomes a rule of its own (any one may match), not one rule where all
-// must. Tests of different arguments stay together: all must hold.
-std::vector<std::vector<scmp_arg_cmp>> argument_sets(const Rule& rule) {
+// The argument tests of one rule, in groups: every test of a group must
+// hold, any one group may match. runc (and so Docker) reads several tests
+// of the *same* argument as alternatives: each is a group of its own. Tests
+// of different arguments stay in one group: all must hold.
+std::vector<std::vector<ArgCheck>> alternatives(const Rule& rule) {
     std::array<int, kMaxArgs> uses{};
     bool repeated = false;
     for (const ArgCheck& arg : rule.args) repeated = repeated || ++uses[arg.index] > 1;
-    std::vector<std::vector<scmp_arg_cmp>> sets(repeated ? rule.args.size() : 1);
-    for (size_t i = 0; i < rule.args.size(); ++i) {
-        const ArgCheck& arg = rule.args[i];
-        sets[repeated ? i : 0].push_back({arg.index, scmp_op(arg.op), arg.value, arg.value_two});
-    }
-    return sets;
+    if (!repeated) return {rule.args};
+    std::vector<std::vector<ArgCheck>> groups;
+    for (const ArgCheck& arg : rule.args) groups.push_back({arg});
+    return groups;
 }
 
 struct Counts {
@@ -182,23 +185,55 @@ struct Counts {
     size_t same_as_default = 0;               // rules left out: they repeat the default
 };
 
-void add_rule(scmp_filter_ctx ctx, const Resolved& resolved, const Rule& rule,
-              const std::string& name, int number) {
-    for (const std::vector<scmp_arg_cmp>& args : argument_sets(rule)) {
-        int rc = seccomp_rule_add_array(ctx, scmp_action(rule.action), number,
-                                        static_cast<unsigned>(args.size()), args.data());
-        if (rc == 0) continue;
-        std::string tests;
-        for (const ArgCheck& arg : rule.args) tests += ", " + describe_test(arg);
-        std::string what =
-            fmt::format("seccomp_rule_add({}, {}{})", describe(rule.action), name, tests);
-        // What a profile can get wrong; anything else is libseccomp's trouble (125).
-        if (rc == -EEXIST || rc == -EINVAL || rc == -EACCES || rc == -EDOM)
-            throw error::UsageError(fmt::format("{}: {}: libseccomp refuses {}: {}",
-                                                resolved.origin, rule.where, what,
-                                                std::strerror(-rc)));
-        check_negative_errno(rc, what);
+// seccomp_rule_add_array(3): `rule`'s action for the call `number` when
+// every test of `tests` holds (no tests: whatever its arguments). A rule
+// whose action is the default one is left out: libseccomp refuses it, and
+// it changes nothing (runc skips it too).
+void add_rule(Filter& filter, Counts& counts, const Resolved& resolved, const Rule& rule,
+              const std::string& name, int number, const std::vector<scmp_arg_cmp>& tests) {
+    if (rule.action == resolved.default_action) return;
+    int rc = seccomp_rule_add_array(filter.context(), scmp_action(rule.action), number,
+                                    static_cast<unsigned>(tests.size()), tests.data());
+    if (rc == 0) {
+        ++counts.by_action[describe(rule.action)];
+        ++filter.rules_added;
+        return;
     }
+    std::string shown;
+    for (const ArgCheck& arg : rule.args) shown += ", " + describe_test(arg);
+    std::string what =
+        fmt::format("seccomp_rule_add({}, {}{})", describe(rule.action), name, shown);
+    // What a profile can get wrong; anything else is libseccomp's trouble (125).
+    if (rc == -EEXIST || rc == -EINVAL || rc == -EACCES || rc == -EDOM)
+        throw error::UsageError(fmt::format("{}: {}: libseccomp refuses {}: {}", resolved.origin,
+                                            rule.where, what, std::strerror(-rc)));
+    check_negative_errno(rc, what);
+}
+
+// The number of the call `name` for libseccomp (seccomp_syscall_resolve_name(3)),
+// or nothing for a name it does not know on any architecture: noted in the
+// filter, and skipped, as Docker does (a newer kernel's call then gets the
+// default action). A call the native architecture lacks (chown32 on
+// x86-64) has a negative number of libseccomp's, which it maps to each
+// architecture of the filter where the call exists.
+std::optional<int> syscall_number(Filter& filter, const std::string& name) {
+    int number = seccomp_syscall_resolve_name(name.c_str());
+    if (number != __NR_SCMP_ERROR) return number;
+    if (std::find(filter.unknown_names.begin(), filter.unknown_names.end(), name) ==
+        filter.unknown_names.end())
+        filter.unknown_names.push_back(name);
+    return std::nullopt;
+}
+
+// seccomp_init(3): a new filter, whose answer to a call no rule matches is
+// `action`. Narrated.
+Filter new_filter(const Action& action) {
+    std::string init = fmt::format("seccomp_init({})", describe(action));
+    explain::step({init, "", "seccomp_init(3)"});
+    scmp_filter_ctx ctx = seccomp_init(scmp_action(action));
+    // seccomp_init(3) returns NULL for an action it refuses, and sets no errno.
+    if (ctx == nullptr) throw error::syscall_error(EINVAL, init);
+    return Filter{ctx};
 }
 
 // The rules that never apply. libseccomp lets the first rule without
@@ -225,31 +260,6 @@ std::vector<std::string> shadowed_rules(const Resolved& resolved) {
         }
     }
     return shadowed;
-}
-
-void add_rules(scmp_filter_ctx ctx, const Resolved& resolved, Filter& filter, Counts& counts) {
-    filter.shadowed = shadowed_rules(resolved);
-    for (const Rule& rule : resolved.rules) {
-        if (rule.action == resolved.default_action) {
-            ++counts.same_as_default;
-            continue;
-        }
-        for (const std::string& name : rule.names) {
-            // A name libseccomp does not know on any architecture. Other
-            // names it maps to each architecture in the filter (chown32
-            // exists on x86 only) and leaves out where they do not exist.
-            int number = seccomp_syscall_resolve_name(name.c_str());
-            if (number == __NR_SCMP_ERROR) {
-                if (std::find(filter.unknown_names.begin(), filter.unknown_names.end(), name) ==
-                    filter.unknown_names.end())
-                    filter.unknown_names.push_back(name);
-                continue;
-            }
-            add_rule(ctx, resolved, rule, name, number);
-            ++counts.by_action[describe(rule.action)];
-            ++filter.rules_added;
-        }
-    }
 }
 
 // The size of the BPF program, for --explain: seccomp_export_bpf(3) writes
@@ -308,20 +318,64 @@ std::string ignored_keys(const std::vector<std::string>& paths) {
 
 }  // namespace
 
+namespace {
+
+// The filter of a resolved profile, as the kernel will run it.
+Filter compose(const Resolved& resolved, Counts& counts) {
+    // EXERCISE 10-seccomp: build the kernel's filter from a resolved profile: the answer
+    //   to the calls no rule names, the architectures it covers, and each rule of the
+    //   profile with its argument tests.
+    // TOOLS: new_filter(action): seccomp_init(3), narrated; returns the Filter.
+    // TOOLS: set_attributes(filter.context(), resolved.flags): the filter's attributes
+    //   (no_new_privs left to chapter 09, the binary tree, the profile's flags).
+    // TOOLS: add_architecture(filter, resolved, "SCMP_ARCH_X86"): seccomp_arch_add(3).
+    // TOOLS: syscall_number(filter, name): the call's number (std::optional), empty if
+    //   libseccomp does not know the name (then skip it, as Docker does).
+    // TOOLS: alternatives(rule): the rule's argument tests in groups; each group is one
+    //   libseccomp rule, whose tests must all hold.
+    // TOOLS: add_rule(filter, counts, resolved, rule, name, number, tests):
+    //   seccomp_rule_add_array(3), with `tests` a std::vector<scmp_arg_cmp>
+    //   {argument index, scmp_op(op), datum_a, datum_b}.
+    // QUESTION: Docker's profile is an allowlist. What does the kernel answer to a call the
+    //   profile does not name, and where in the filter is that decided?
+    // QUESTION: A 32-bit program on x86-64 makes its calls with other numbers (int 0x80).
+    //   What happens to them if the filter covers only x86-64?
+    // QUESTION: For SCMP_CMP_MASKED_EQ the profile's `value` is the mask and `valueTwo`
+    //   what the masked argument must equal. Which is datum_a (seccomp_rule_add(3))?
+    // HINT: the order: new_filter(resolved.default_action), set_attributes, every
+    //   architecture of resolved.architectures, then every name of every rule.
+    // HINT: for each group of alternatives(rule), one add_rule whose tests are that group's
+    //   ArgChecks, each as {arg.index, scmp_op(arg.op), arg.value, arg.value_two}.
+    Filter filter = new_filter(resolved.default_action);
+    set_attributes(filter.context(), resolved.flags);
+    for (const std::string& arch : resolved.architectures) add_architecture(filter, resolved, arch);
+    for (const Rule& rule : resolved.rules) {
+        for (const std::string& name : rule.names) {
+            std::optional<int> number = syscall_number(filter, name);
+            if (!number) continue;
+            for (const std::vector<ArgCheck>& group : alternatives(rule)) {
+                std::vector<scmp_arg_cmp> tests;
+                for (const ArgCheck& arg : group)
+                    tests.push_back({arg.index, scmp_op(arg.op), arg.value, arg.value_two});
+                add_rule(filter, counts, resolved, rule, name, *number, tests);
+            }
+        }
+    }
+    return filter;
+    // END EXERCISE
+}
+
+}  // namespace
+
 Filter build(const Resolved& resolved) {
-    std::string init = fmt::format("seccomp_init({})", describe(resolved.default_action));
-    explain::step({init, "", "seccomp_init(3)"});
-    scmp_filter_ctx ctx = seccomp_init(scmp_action(resolved.default_action));
-    // seccomp_init(3) returns NULL for an action it refuses, and sets no errno.
-    if (ctx == nullptr) throw error::syscall_error(EINVAL, init);
-    Filter filter{ctx};
-    set_attributes(ctx, resolved.flags);
-    add_architectures(ctx, resolved);
     Counts counts;
-    add_rules(ctx, resolved, filter, counts);
+    for (const Rule& rule : resolved.rules)
+        if (rule.action == resolved.default_action) ++counts.same_as_default;
+    Filter filter = compose(resolved, counts);
+    filter.shadowed = shadowed_rules(resolved);
     filter.summary = fmt::format("{}: {} rules, default {}", resolved.origin, filter.rules_added,
                                  describe(resolved.default_action));
-    if (explain::enabled()) explain_rules(filter, counts, ctx);
+    if (explain::enabled()) explain_rules(filter, counts, filter.context());
     return filter;
 }
 
@@ -339,13 +393,18 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
                                   ignored_keys(settings.profile.ignored)));
     Resolved resolved = resolve(settings.profile, target);
     for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
-    return build(resolved);
+    Filter filter = build(resolved);
+    // Docker reads the same format; runc then loads the filter as load() does.
+    filter.shell =
+        fmt::format("docker run --security-opt seccomp={} ...",
+                    settings.choice == "default" ? "profiles/default.json" : settings.choice);
+    return filter;
 }
 
 void load(const Filter& filter) {
     if (filter.empty()) return;  // unconfined: prepare() said so
     std::string call = fmt::format("seccomp_load({})", filter.summary);
-    explain::step({call, "", "seccomp(2), seccomp_load(3)"});
+    explain::step({call, filter.shell, "seccomp(2), seccomp_load(3)"});
     check_negative_errno(seccomp_load(filter.context()), call);
 }
 

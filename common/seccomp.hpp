@@ -55,13 +55,16 @@ class Filter {
     // What it is, for --explain and messages: "default (profiles/default.json):
     // 372 rules, default SCMP_ACT_ERRNO(EPERM)".
     std::string summary;
+    // The same from a shell, for --explain: "docker run --security-opt seccomp=FILE".
+    std::string shell;
     std::vector<std::string> unknown_names;  // names libseccomp does not know, skipped
     std::vector<std::string> shadowed;       // rules that never apply (see seccomp.cpp)
     size_t rules_added = 0;
 
-  private:
-    friend Filter build(const Resolved& resolved);
+    // Takes over a libseccomp context (seccomp_init(3)).
     explicit Filter(void* context) : context_(context) {}
+
+  private:
     void* context_ = nullptr;
 };
 

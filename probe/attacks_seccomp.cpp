@@ -27,17 +27,33 @@ namespace probe {
 
 namespace {
 
+// A chroot (chapter 01) makes the kernel refuse a user namespace: EPERM
+// when the caller's root is not the root of its mount namespace
+// (user_namespaces(7)). An attacker walks out of it first, the classic
+// way, through a directory that is there already (nothing is written).
+bool leave_chroot() {
+    if (chroot("/etc") != 0) return false;
+    for (int i = 0; i < 64; ++i) (void)!chdir("..");
+    return chroot(".") == 0;
+}
+
 // In a child (in_child): a new user namespace, where the probe gets every
 // capability, and the proof of it: a mount namespace of its own with a
 // tmpfs mounted. The first step of many escapes through kernel bugs.
 std::string nest_user_namespace(const Args&) {
-    if (unshare(CLONE_NEWUSER) != 0) return "blocked unshare=" + errno_name(errno);
+    std::string left;
+    if (unshare(CLONE_NEWUSER) != 0) {
+        int err = errno;
+        if (err != EPERM || !leave_chroot() || unshare(CLONE_NEWUSER) != 0)
+            return "blocked unshare=" + errno_name(err);
+        left = " chroot=left";
+    }
     if (unshare(CLONE_NEWNS) != 0) return "success unshare=OK mount_ns=" + errno_name(errno);
     // Private (it is a slave of ours already: made from a user namespace), then a tmpfs.
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         return "success unshare=OK private=" + errno_name(errno);
     int err = mount("probe", "/tmp", "tmpfs", 0, nullptr) == 0 ? 0 : errno;
-    return "success unshare=OK mount_inside=" + errno_name(err);
+    return "success unshare=OK mount_inside=" + errno_name(err) + left;
 }
 
 // The payload of the key `description` in the user keyring, or "" (*err set).

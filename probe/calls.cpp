@@ -25,9 +25,11 @@ namespace probe {
 // that success changes nothing that matters: a tmpfs over a scratch dir
 // (unmounted at once), a node in /tmp (removed), the hostname it already
 // has, the clock set to the time it already shows, an unshare of the
-// probe's own process, a scratch file of its own given away.
+// probe's own process, a scratch file of its own given away. Several names:
+// one line each, in order. The calls chapter 10's filter decides are in
+// calls_filtered.cpp.
 int errno_of(const Args& args) {
-    static const std::map<std::string, std::function<int()>> calls{
+    static const CallTable calls{
         {"mount",
          [] {
              char dir[] = "/tmp/probe-mnt.XXXXXX";
@@ -69,10 +71,14 @@ int errno_of(const Args& args) {
              return err;
          }},
     };
-    std::string name = arg(args, 0);
-    auto found = calls.find(name);
-    if (found == calls.end()) return usage();
-    std::printf("errno.%s=%s\n", name.c_str(), errno_name(found->second()).c_str());
+    arg(args, 0);  // at least one name
+    for (const std::string& name : args) {
+        const CallTable& table = calls.contains(name) ? calls : filtered_calls();
+        auto found = table.find(name);
+        if (found == table.end()) return usage();
+        std::printf("errno.%s=%s\n", name.c_str(), errno_name(found->second()).c_str());
+        std::fflush(stdout);  // before the next call forks
+    }
     return 0;
 }
 

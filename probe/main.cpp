@@ -7,7 +7,8 @@
 // process, a segment) and reports what happened without harming anything.
 //
 //   probe hostname | domainname | pid | pids | ids | maps | caps | seccomp | zombies
-//   probe errno SYSCALL          (mount, mknod, sethostname, clock_settime, unshare, chown)
+//   probe errno SYSCALL...       (mount, mknod, sethostname, clock_settime, unshare, chown;
+//                                 chapter 10's in calls_filtered.cpp: keyctl, clone3, ...)
 //   probe exists PATH            probe orphans N
 //   probe read PATH | write PATH TEXT | setgroups-read PATH
 //   probe shm-create KEY         probe mq-create NAME

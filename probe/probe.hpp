@@ -5,6 +5,8 @@
 // question names to them.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,8 @@ using Args = std::vector<std::string>;
 
 // --- helpers (util.cpp) ------------------------------------------------------
 
-// The kernel's name for an errno ("EPERM"), or "OK" for 0: lines a test can match.
+// The kernel's name for an errno ("EPERM"), or "OK" for 0: lines a test can match;
+// a negative number -N is signal N ("SIGSYS": a child killed by it).
 std::string errno_name(int err);
 // The usage line on stderr; returns 2, the exit status of bad input.
 int usage();
@@ -84,7 +87,11 @@ int hog(const Args&);
 int spin(const Args&);
 
 // --- system calls and files (calls.cpp) -----------------------------------------
+// A harmless attempt at a call, by name: 0 if it worked, else its errno.
+using CallTable = std::map<std::string, std::function<int()>>;
 int errno_of(const Args&);
+// The calls chapter 10's filter decides (calls_filtered.cpp).
+const CallTable& filtered_calls();
 int exists(const Args&);
 int read_file(const Args&);
 int write_file(const Args&);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,7 +16,12 @@
 namespace probe {
 
 std::string errno_name(int err) {
-    return err == 0 ? "OK" : strerrorname_np(err);
+    if (err < 0) {  // a child killed by signal -err
+        const char* signal = sigabbrev_np(-err);
+        return "SIG" + std::string(signal != nullptr ? signal : std::to_string(-err));
+    }
+    const char* name = err == 0 ? "OK" : strerrorname_np(err);
+    return name != nullptr ? name : std::to_string(err);
 }
 
 int usage() {

@@ -355,8 +355,9 @@ def throwaway_user(supplementary_group=False):
 # tests made it (what to undo). A SIGKILLed test leaves MARK: the next one
 # out removes it.
 DEDICATED_USER = "unshared"
-# Not in /run: every lab (tests/lab) has a /run of its own, and test processes
-# in two labs at once must see one lock, or one removes the user the other uses.
+# Both live in the machine's /var/tmp, not in /run: each lab (tests/lab) has
+# a /run of its own, and test processes in two labs at once (two checkouts,
+# ctest -j) must see one lock, or one removes the user while the other runs.
 _DEDICATED_LOCK = Path("/var/tmp/unshared-tests-user.lock")
 _DEDICATED_MARK = Path("/var/tmp/unshared-tests-user.made")
 

@@ -489,6 +489,90 @@ def release_agent_without_userns(chapter):
     return release_agent(chapter, no_userns(chapter))
 
 
+# --- chapter 10: calls no namespace and no capability stands in front of ---------
+# Each needs no capability, so chapter 09 leaves it open; 10's filter is
+# what stops it. Where an earlier chapter's user namespace would already
+# stop it (the keyring), it is played with --userns host from 07 on, so the
+# filter is shown to hold on its own. (The clock and open_by_handle_at are
+# not among them: Docker's profile, and so 10's, lets those calls through
+# exactly when the container holds CAP_SYS_TIME or CAP_DAC_READ_SEARCH, so
+# there the filter never stands alone; rows "shocker" and 09's stop them.)
+
+@contextmanager
+def host_key(payload):
+    """A "user" key holding `payload` in root's user keyring (keyrings(7)), as
+    `keyctl add user NAME PAYLOAD @u` makes one; yields its description.
+    Invalidated afterwards (keyctl(2) KEYCTL_INVALIDATE): the keyring is the
+    machine's own, not the lab's, so nothing else is touched."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    SYS_add_key, SYS_keyctl = 248, 250  # x86-64
+    KEY_SPEC_USER_KEYRING, KEYCTL_INVALIDATE = -4, 21
+    description = f"unshared-matrix-{os.getpid()}"
+    key = libc.syscall(SYS_add_key, b"user", description.encode(), payload.encode(),
+                       len(payload), KEY_SPEC_USER_KEYRING)
+    h.expect(key >= 0, f"add_key on the host failed: {os.strerror(ctypes.get_errno())}")
+    try:
+        yield description
+    finally:
+        libc.syscall(SYS_keyctl, KEYCTL_INVALIDATE, key)
+
+
+def own_user_namespace_off(chapter):
+    """--userns host from 07 on: root in the container is the host's root again."""
+    return ["--userns", "host"] if h.number(chapter) >= 7 else []
+
+
+@attack("nested user namespace", blocked_by="10-seccomp",
+        tries="unshare(CLONE_NEWUSER) inside the container, then mount in a mount namespace "
+              "of its own there",
+        needs="nothing: any process may make a user namespace (unless a chroot: 01's walks "
+              "out of it first)",
+        proof="in a child of the probe, a user namespace with every capability in it, and a "
+              "tmpfs mounted in a new mount namespace: the first step of many kernel exploits")
+def nested_user_namespace(chapter):
+    return ask(chapter, "nested-userns").get("result") == "success"
+
+
+@attack("host keyring", blocked_by="10-seccomp",
+        tries="read a key of the host's root from the kernel keyring (keyctl(2))",
+        needs="the same uid as the key's owner, in the same user namespace (--userns host "
+              "from 07 on: the keyring has no namespace of its own); no capability",
+        proof="reads the payload of a key the test adds to root's user keyring (and "
+              "invalidates afterwards)")
+def read_host_keyring(chapter):
+    with host_key("host-keyring-secret") as description:
+        answer = ask(chapter, "keyring", description, options=own_user_namespace_off(chapter))
+        return answer.get("read") == "host-keyring-secret"
+
+
+@attack("userfaultfd", blocked_by="10-seccomp",
+        tries="make a userfaultfd(2), the tool that lets an exploit pause the kernel mid-copy",
+        needs="nothing (UFFD_USER_MODE_ONLY, Linux 5.11)",
+        proof="the file descriptor is made, then closed at once")
+def make_userfaultfd(chapter):
+    return ask(chapter, "userfaultfd").get("result") == "success"
+
+
+@attack("io_uring", blocked_by="10-seccomp",
+        tries="set up an io_uring (io_uring_setup(2)), a second system-call interface a "
+              "filter cannot see into",
+        needs="nothing (kernel.io_uring_disabled 0, the default)",
+        proof="the ring is made, then closed at once",
+        cannot_run=lambda chapter: None if _io_uring_enabled() else
+        "kernel.io_uring_disabled is set: no process may make a ring")
+def make_io_uring(chapter):
+    return ask(chapter, "io-uring").get("result") == "success"
+
+
+def _io_uring_enabled():
+    try:
+        with open("/proc/sys/kernel/io_uring_disabled") as f:
+            return f.read().strip() == "0"
+    except OSError:
+        return True  # older than 6.6: no such switch
+
+
 @attack("write into the rootfs", blocked_by="07-user",
         tries="create a file in /etc that the host sees in the rootfs",
         needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",

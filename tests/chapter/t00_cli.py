@@ -17,6 +17,7 @@ EXPLAINED = {
     "06-net": "# shell: ip link add veth",
     "08-cgroup": "# shell: unshare --cgroup",
     "09-caps": "# shell: capsh --drop=",
+    "10-seccomp": "# shell: docker run --security-opt seccomp=profiles/default.json",
     "11-full": "# shell: mount -t overlay",
 }
 
