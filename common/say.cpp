@@ -75,17 +75,6 @@ void write_best_effort(int fd, std::string_view bytes, int timeout_ms) {
     }
 }
 
-// A run told to stop (the signal waits, blocked, for the runtime to serve
-// it) must not spend 200 ms a line on a reader that does not read: a long
-// --explain into a stuck pipe would hold the stop up for many seconds.
-bool stop_pending() {
-    sigset_t pending;
-    if (::sigpending(&pending) != 0) return false;
-    for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-        if (::sigismember(&pending, signo) == 1) return true;
-    return false;
-}
-
 void line(std::string_view text) {
     write_best_effort(STDERR_FILENO, one_line(text) + "\n", stop_pending() ? 0 : kWaitMs);
 }
