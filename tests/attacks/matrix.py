@@ -25,8 +25,11 @@ import os
 import re
 import subprocess
 import sys
+import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
@@ -75,11 +78,15 @@ def attack(name, *, tries, needs, proof, blocked_by, cannot_run=runs_everywhere)
 
 # What the probe said in the attack being played, for the message when a cell is wrong.
 _said = []
+# Options every ask() adds: --userns host in the rows "..., no user namespace".
+_extra_options = []
 
 
 def ask(chapter, *question, **kw):
     """Plays `probe attack QUESTION...` in the chapter; returns its key=value answers.
     A probe that gives no verdict is a broken attack, never a "blocked" one."""
+    if _extra_options:
+        kw["options"] = [*kw.get("options", ()), *_extra_options]
     answer = h.probe(chapter, "attack", *question, **kw)
     _said.append(" ".join(f"{k}={v}" for k, v in answer.items()))
     h.expect(answer.get("result") in ("success", "blocked"),
@@ -219,9 +226,11 @@ def see_host_interfaces(chapter):
         return ask(chapter, "see-link", name).get("result") == "success"
 
 
-@attack("shocker", blocked_by="09-caps",
+@attack("shocker", blocked_by="07-user",
         tries="open a host file by its handle: open_by_handle_at(2)",
-        needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",
+        needs="CAP_DAC_READ_SEARCH in the initial user namespace (from 07 the container's "
+              "root has it only in its own: EPERM); a rootfs on a host filesystem that gives "
+              "file handles",
         proof="the 2014 escape from Docker guessed the handle; here the test hands over the "
               "handle of a secret it made beside a rootfs copy, on its filesystem, and the "
               "probe reads it",
@@ -235,15 +244,142 @@ def open_by_handle(chapter):
         return answer.get("read") == content(secret)
 
 
-@attack("write into the rootfs", blocked_by="11-full",
+@attack("write into the rootfs", blocked_by="07-user",
         tries="create a file in /etc that the host sees in the rootfs",
-        needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",
+        needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here). From 07 "
+              "the container's root is an unprivileged uid on the host, and the rootfs "
+              "belongs to host root: EACCES",
         proof="the file appears in the rootfs copy the chapter ran on")
 def write_into_rootfs(chapter):
     with h.rootfs_copy() as rootfs:
         ask(chapter, "write-rootfs", "/etc/written-from-inside", "pwned", rootfs=rootfs)
         written = rootfs / "etc" / "written-from-inside"
         return written.is_file() and content(written) == "pwned"
+
+
+@contextmanager
+def volume(chapter, shared, read_only=False):
+    """`shared` seen at /mnt in the container: -v from 02 on. 01-chroot has
+    no -v, so there the test makes the same bind mount by hand, on /mnt of a
+    rootfs copy (in the lab, which a chroot shares). Yields the keyword
+    arguments of the play's run."""
+    if h.number(chapter) >= 2:
+        yield {"options": ["-v", f"{shared}:/mnt" + (":ro" if read_only else "")]}
+        return
+    with h.rootfs_copy() as rootfs:
+        target = str(rootfs / "mnt")
+        subprocess.run(["mount", "--bind", str(shared), target], check=True)
+        try:
+            if read_only:
+                subprocess.run(["mount", "-o", "remount,bind,ro", target], check=True)
+            yield {"rootfs": rootfs}
+        finally:
+            subprocess.run(["umount", "--lazy", target], check=True)
+
+
+@attack("modify a root-owned host file through a volume", blocked_by="07-user",
+        tries="overwrite a file of host root's in a directory shared with -v",
+        needs="a volume (-v from 02; in 01 the test bind-mounts it into a rootfs copy); a "
+              "file there that belongs to host root, mode 0644",
+        proof="the test makes a root-owned 0644 file in the directory it shares; its content, "
+              "read on the host, becomes `pwned`. From 07 the container's root is another uid "
+              "on the host, for whom 0644 means read only: EACCES")
+def modify_host_file_through_volume(chapter):
+    with h.lab_tmpfs() as lab:
+        os.chmod(lab, 0o755)
+        shared = lab / "shared"
+        shared.mkdir(mode=0o755)
+        victim = shared / "owned-by-root"
+        victim.write_text("host root's own\n")
+        os.chmod(victim, 0o644)
+        with volume(chapter, shared) as how:
+            ask(chapter, "overwrite", "/mnt/owned-by-root", "pwned", **how)
+        return content(victim) == "pwned"
+
+
+@contextmanager
+def loop_device_with(marker):
+    """A loop device over a file holding `marker`: a "disk" of the host that
+    belongs to nobody but the test. Yields (major, minor); detaches it."""
+    with h.lab_tmpfs() as lab:
+        image = lab / "disk.img"
+        image.write_bytes(marker.encode() + b"\n" + bytes(4096 - len(marker) - 1))
+        made = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True,
+                              text=True)
+        if made.returncode != 0:
+            raise h.Skipped(f"no loop device: losetup says {made.stderr.strip()}")
+        device = made.stdout.strip()
+        try:
+            st = os.stat(device)
+            yield os.major(st.st_rdev), os.minor(st.st_rdev)
+        finally:
+            subprocess.run(["losetup", "--detach", device], check=True)
+
+
+def no_loop_device(chapter):
+    if not Path("/dev/loop-control").exists() or shutil.which("losetup") is None:
+        return "no /dev/loop-control or no losetup here, so no disk the test may hand over"
+    return None
+
+
+@attack("create a device node for a real disk and read it", blocked_by="07-user",
+        tries="mknod(2) a block device with a host disk's major:minor and read it",
+        needs="CAP_MKNOD in the initial user namespace (from 07: EPERM); a filesystem without "
+              "nodev; a device cgroup that lets it (none before 08)",
+        proof="the test makes a loop device over a file holding a marker (never a real disk); "
+              "the probe makes a node with its numbers in a rootfs copy and reads the marker",
+        cannot_run=no_loop_device)
+def read_disk_through_device_node(chapter):
+    marker = "unshared-loop-disk-marker"
+    with loop_device_with(marker) as (major, minor), h.rootfs_copy() as rootfs:
+        answer = ask(chapter, "mknod-read", str(major), str(minor), rootfs=rootfs)
+        return answer.get("read") == marker
+
+
+@attack("remount a read-only volume writable", blocked_by="09-caps",
+        tries="mount -o remount,bind,rw a volume given with -v ...:ro, then write into it",
+        needs="CAP_SYS_ADMIN over the mount namespace: root before 07, and from 07 the "
+              "container's root in its own, because the runtime makes the read-only bind "
+              "mount inside the container's namespaces, so the kernel does not lock it",
+        proof="the probe remounts the volume read-write and creates a file in it (and removes "
+              "it). Root could always do it before 07; from 07 the kernel would refuse it only "
+              "for a read-only flag it locked, which it sets when a mount namespace is copied "
+              "into a less privileged user namespace, not on a mount made in that namespace. "
+              "From 09 the container's root has no CAP_SYS_ADMIN: EPERM")
+def remount_volume_rw(chapter):
+    with h.lab_tmpfs() as lab:
+        os.chmod(lab, 0o755)
+        shared = lab / "shared"
+        shared.mkdir()
+        os.chmod(shared, 0o777)  # the container's root may be any uid on the host
+        with volume(chapter, shared, read_only=True) as how:
+            answer = ask(chapter, "remount-rw", "/mnt", **how)
+        return answer.get("result") == "success" and os.listdir(shared) == []
+
+
+# --- defence in depth: the same attacks with --userns host ---------------------------
+
+def without_userns(name, blocked_by, why):
+    """Declares the row "NAME, no user namespace": the attack NAME played with
+    --userns host from 07 on, to show which later chapter stops it on its own."""
+    base = next(a for a in ATTACKS if a.name == name)
+
+    def play(chapter):
+        _extra_options[:] = ["--userns", "host"] if h.number(chapter) >= 7 else []
+        try:
+            return base.play(chapter)
+        finally:
+            _extra_options.clear()
+    ATTACKS.append(Attack(f"{name}, no user namespace", base.tries + " (with --userns host "
+                          "from 07)", base.needs, why, blocked_by, play, base.cannot_run))
+
+
+without_userns("shocker", "09-caps",
+               "as for shocker; without a user namespace the container's root is host root, "
+               "and only 09's capability bounding set takes CAP_DAC_READ_SEARCH away")
+without_userns("write into the rootfs", "11-full",
+               "as for write into the rootfs; without a user namespace the container's root "
+               "is the rootfs's owner, and only a read-only root (11) keeps it out")
 
 
 # --- the table ---------------------------------------------------------------------
