@@ -15,7 +15,7 @@ EXPLAINED = {
     "04-ipc": "# shell: mount -t mqueue",
     "05-pid": "# shell: unshare --mount --uts --ipc --pid --fork",
     "06-net": "# shell: ip link add veth",
-    "07-user": "/uid_map",
+    "07-user": "/uid_map   # man: user_namespaces(7)",  # "# shell: echo ... > /proc/PID/uid_map"
 }
 
 
