@@ -164,9 +164,9 @@ void check_rootfs_files(const fs::path& rootfs) {
 // becomes --net none, said in one line; asking for the bridge is an error.
 void rootless_network(Settings& net) {
     if (net.mode != Mode::bridge || ::geteuid() == 0) return;
-    const char* asked = net.mode_given       ? "--net bridge"
-                        : !net.publish.empty() ? "--publish"
-                        : net.ip               ? "--ip"
+    const char* asked = net.mode_given                      ? "--net bridge"
+                        : !net.publish.empty()              ? "--publish"
+                        : net.ip                            ? "--ip"
                         : !(net.subnet == default_subnet()) ? "--subnet"
                                                             : nullptr;
     if (asked != nullptr)
@@ -351,9 +351,10 @@ Plan prepare(host::Ledger& host, const spec::Spec& spec) {
     Plan plan;
     plan.mode = spec.net.mode;
     if (spec.net.rootless_fallback)
-        say::line(fmt::format("{}: rootless: no bridge network without root, so --net none "
-                              "(only a loopback)",
-                              program_invocation_short_name));
+        say::line(
+            fmt::format("{}: rootless: no bridge network without root, so --net none "
+                        "(only a loopback)",
+                        program_invocation_short_name));
     if (plan.mode == Mode::none) return plan;
     plan.subnet = spec.net.subnet;
     open_state(plan, spec.host.state_dir);

@@ -77,8 +77,8 @@ Publish parse_publish(std::string_view text);
 
 // spec.net: what the command line asked for.
 struct Settings {
-    Mode mode = Mode::bridge;  // run by a user who is not root: none, said once
-    bool mode_given = false;   // --net was on the command line
+    Mode mode = Mode::bridge;        // run by a user who is not root: none, said once
+    bool mode_given = false;         // --net was on the command line
     bool rootless_fallback = false;  // none because not root: prepare() says so
     ipv4::Subnet subnet = default_subnet();
     std::optional<ipv4::Address> ip;  // --ip
