@@ -332,10 +332,12 @@ def throwaway_user(supplementary_group=False):
 # at once (ctest -j): each holds a shared flock(2) on LOCK while it uses the
 # user; creating and removing need the exclusive lock, and MARK says the
 # tests made it (what to undo). A SIGKILLed test leaves MARK: the next one
-# out removes it.
+# out removes it. LOCK and MARK are machine-wide like the user: in
+# /var/tmp, which every lab shares (tests/lab gives each lab a /run of its
+# own, so a lock there would not see the tests of another lab).
 DEDICATED_USER = "unshared"
-_DEDICATED_LOCK = Path("/run/unshared-tests-user.lock")
-_DEDICATED_MARK = Path("/run/unshared-tests-user.made")
+_DEDICATED_LOCK = Path("/var/tmp/unshared-tests-user.lock")
+_DEDICATED_MARK = Path("/var/tmp/unshared-tests-user.made")
 
 
 def _dedicated_ready():
