@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -495,7 +496,14 @@ std::optional<std::string> unescape(std::string_view text) {
 }
 
 fs::path default_state_dir() {
-    return "/run/unshared";
+    if (::geteuid() == 0) return "/run/unshared";
+    // A user who is not root cannot write /run (0755 root). Their own runtime
+    // directory (XDG Base Directory spec: 0700, theirs, gone at logout), as
+    // rootless Podman uses; else one in /tmp, which check_private() refuses
+    // if someone else made it first (another owner, or writable by others).
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/')
+        return fs::path(xdg) / "unshared";
+    return fmt::format("/tmp/unshared-{}", ::geteuid());
 }
 
 namespace {
@@ -667,7 +675,8 @@ void add_options(CLI::App& app, spec::Spec& spec) {
                spec.host.state_dir = absolute.lexically_normal();
            },
            "Where the runtime journals what it makes on the host (bridge, NAT rules,\n"
-           "address leases), so that nothing outlives the container (default /run/unshared).\n"
+           "address leases), so that nothing outlives the container (default /run/unshared;\n"
+           "not root: $XDG_RUNTIME_DIR/unshared, or /tmp/unshared-UID).\n"
            "Containers that share the host's network must share it: it counts who holds what.")
         ->type_name("DIR");
     app.add_flag("--cleanup", spec.host.cleanup,

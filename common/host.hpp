@@ -37,7 +37,7 @@
 // the locked file description, so the run counts as alive until it is gone
 // too (the container, while set-up lasts, still uses what was made for it).
 //
-// The state directory (default /run/unshared, 0700, owned by the runtime's
+// The state directory (default /run/unshared, 0711, owned by the runtime's
 // user: anyone who can write a journal can make root delete what it names):
 //   lock                   flock(2)ed for each decision spanning journals
 //   runs/<name>.journal    a journal per run, locked while the run lives
@@ -109,6 +109,8 @@ using Report = std::function<void(const Step&)>;
 
 // /run/unshared. FHS 3.0 section 3.15: /run holds run-time data and is
 // cleared at boot (a tmpfs on Debian), as are the resources journalled in it.
+// Run by a user who is not root (07's rootless containers): a directory that
+// user owns, $XDG_RUNTIME_DIR/unshared, or /tmp/unshared-UID without it.
 std::filesystem::path default_state_dir();
 
 // The state directory, opened once: every later access is relative to these

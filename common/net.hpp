@@ -21,7 +21,8 @@
 // switch joining the host ends; it carries the gateway address. Addresses
 // come from leases (lease.hpp); NAT and published ports from nat.hpp.
 //
-// --net none gives the container only its loopback, up.
+// --net none gives the container only its loopback, up. It is the default of
+// a rootless run (chapter 07): a user who is not root cannot make a bridge.
 #pragma once
 
 #include <sys/types.h>
@@ -76,7 +77,9 @@ Publish parse_publish(std::string_view text);
 
 // spec.net: what the command line asked for.
 struct Settings {
-    Mode mode = Mode::bridge;
+    Mode mode = Mode::bridge;        // run by a user who is not root: none, said once
+    bool mode_given = false;         // --net was on the command line
+    bool rootless_fallback = false;  // none because not root: prepare() says so
     ipv4::Subnet subnet = default_subnet();
     std::optional<ipv4::Address> ip;  // --ip
     std::vector<Publish> publish;     // -p, in order
@@ -104,7 +107,8 @@ struct Plan {
 // The host side, before the child is cloned. In bridge mode: the bridge
 // (shared), NAT and forwarding (shared, nat.hpp), the address lease, and the
 // container's /etc/hosts and /etc/resolv.conf in the lease's directory.
-// Each resource is journalled in `host` before it is made.
+// Each resource is journalled in `host` before it is made. A rootless run
+// that fell back to --net none says so here, in one line on stderr.
 Plan prepare(host::Ledger& host, const spec::Spec& spec);
 
 // RTM_NEWLINK kind=bridge, idempotent: the bridge and its gateway address,

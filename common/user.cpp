@@ -235,13 +235,29 @@ std::string overlapping_owner(std::string_view text, std::string_view name, uid_
 void write_maps(pid_t pid, const Settings& settings) {
     if (!settings.enabled) return;
     explain::note(fmt::format("the maps: {}", settings.origin));
+    if (settings.writer == Writer::self)
+        explain::note("unshare --user --map-root-user makes these three writes for itself");
+    // EXERCISE 07-user: write the child's maps, and setgroups where the kernel requires it.
+    // TOOLS: write_proc_file(pid, "uid_map", text): one write(2) of /proc/PID/uid_map, narrated
+    // TOOLS: map_text(map): a Map as the "INSIDE OUTSIDE COUNT" lines the kernel reads
+    // TOOLS: run_helper("newuidmap", pid, map): newuidmap(1) or newgidmap(1) writes it for you
+    // QUESTION: who may write which map (user_namespaces(7), "Defining user and group ID
+    //   mappings")? What changes when the runtime is not root?
+    // QUESTION: why would an unprivileged user be refused gid_map while setgroups says
+    //   "allow" (CVE-2014-8989)? And why does root's container keep "allow"?
+    // HINT: settings.writer says who writes: runtime (root: any map), self (rootless, only
+    //   its own ids) or helper (rootless, newgidmap and newuidmap check /etc/subgid, /etc/subuid).
+    // HINT: a map is written once, whole, in one write(2): map_text gives every line at once.
+    // HINT: self: "deny" into /proc/PID/setgroups comes first, before gid_map; runtime: never
+    //   (root's container may drop the host's groups itself, in become_root).
+    // HINT: the order: setgroups (self only), gid_map, uid_map; the helpers: newgidmap, then
+    //   newuidmap.
     switch (settings.writer) {
         case Writer::helper:
             run_helper("newgidmap", pid, settings.gids);
             run_helper("newuidmap", pid, settings.uids);
             return;
         case Writer::self:
-            explain::note("unshare --user --map-root-user makes these three writes for itself");
             write_proc_file(pid, "setgroups", "deny\n");
             [[fallthrough]];
         case Writer::runtime:
@@ -249,6 +265,7 @@ void write_maps(pid_t pid, const Settings& settings) {
             write_proc_file(pid, "uid_map", map_text(settings.uids));
             return;
     }
+    // END EXERCISE
 }
 
 // --- the child's side: becoming root inside -------------------------------------------

@@ -353,13 +353,14 @@ def throwaway_user(supplementary_group=False):
 # at once (ctest -j): each holds a shared flock(2) on LOCK while it uses the
 # user; creating and removing need the exclusive lock, and MARK says the
 # tests made it (what to undo). A SIGKILLed test leaves MARK: the next one
-# out removes it.
+# out removes it. LOCK and MARK are machine-wide like the user, in a
+# directory of root's that every lab shares: tests/lab gives each lab a /run
+# of its own, where a lock would not see another lab's tests, and /tmp or
+# /var/tmp would let any user plant a link where root writes MARK.
 DEDICATED_USER = "unshared"
-# Both live in the machine's /var/tmp, not in /run: each lab (tests/lab) has
-# a /run of its own, and test processes in two labs at once (two checkouts,
-# ctest -j) must see one lock, or one removes the user while the other runs.
-_DEDICATED_LOCK = Path("/var/tmp/unshared-tests-user.lock")
-_DEDICATED_MARK = Path("/var/tmp/unshared-tests-user.made")
+_DEDICATED_DIR = Path("/var/lib/unshared-tests")
+_DEDICATED_LOCK = _DEDICATED_DIR / "user.lock"
+_DEDICATED_MARK = _DEDICATED_DIR / "user.made"
 
 
 def _dedicated_ready():
@@ -404,6 +405,7 @@ def _remove_dedicated_user():
 def dedicated_user():
     """The user `unshared` with its /etc/subuid and /etc/subgid ranges, for as
     long as the block runs (made if missing; see above)."""
+    _DEDICATED_DIR.mkdir(mode=0o700, exist_ok=True)
     with open(_DEDICATED_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

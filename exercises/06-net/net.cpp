@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <new>
@@ -23,6 +24,7 @@
 #include "inroot.hpp"
 #include "nat.hpp"
 #include "netlink.hpp"
+#include "say.hpp"
 #include "spec.hpp"
 
 namespace net {
@@ -108,6 +110,7 @@ void add_options(CLI::App& app, spec::Spec& spec) {
                        "share the host's network, the very thing this chapter takes away)",
                        mode));
                net.mode = mode == "bridge" ? Mode::bridge : Mode::none;
+               net.mode_given = true;
            },
            "bridge (default): a veth pair to the bridge unshared0, an address of --subnet,\n"
            "NAT to the outside. none: only a loopback interface.")
@@ -154,8 +157,31 @@ void check_rootfs_files(const fs::path& rootfs) {
     }
 }
 
+// Rootless (run by a user who is not root, chapter 07 on): the bridge, the
+// veth pair's host end and the NAT rules all live in the host's network
+// namespace, and only CAP_NET_ADMIN there (in the initial user namespace,
+// user_namespaces(7)) may make them. The caller has none, so the default
+// becomes --net none, said in one line; asking for the bridge is an error.
+void rootless_network(Settings& net) {
+    if (net.mode != Mode::bridge || ::geteuid() == 0) return;
+    const char* asked = net.mode_given                      ? "--net bridge"
+                        : !net.publish.empty()              ? "--publish"
+                        : net.ip                            ? "--ip"
+                        : !(net.subnet == default_subnet()) ? "--subnet"
+                                                            : nullptr;
+    if (asked != nullptr)
+        throw UsageError(fmt::format(
+            "{}: run by a user who is not root, the runtime cannot make a bridge, a veth pair "
+            "or NAT rules on the host (they need CAP_NET_ADMIN in the host's network "
+            "namespace): run it as root, or use --net none",
+            asked));
+    net.mode = Mode::none;
+    net.rootless_fallback = true;  // said by prepare(), once every option is checked
+}
+
 void finish_options(spec::Spec& spec) {
     Settings& net = spec.net;
+    rootless_network(net);
     if (net.mode == Mode::none) {
         if (!net.publish.empty() || net.ip || !(net.subnet == default_subnet()))
             throw UsageError(fmt::format(
@@ -324,6 +350,11 @@ void ensure_bridge(host::Ledger& host, const ipv4::Subnet& subnet) {
 Plan prepare(host::Ledger& host, const spec::Spec& spec) {
     Plan plan;
     plan.mode = spec.net.mode;
+    if (spec.net.rootless_fallback)
+        say::line(
+            fmt::format("{}: rootless: no bridge network without root, so --net none "
+                        "(only a loopback)",
+                        program_invocation_short_name));
     if (plan.mode == Mode::none) return plan;
     plan.subnet = spec.net.subnet;
     open_state(plan, spec.host.state_dir);

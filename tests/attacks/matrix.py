@@ -26,9 +26,11 @@ import re
 import subprocess
 import shutil
 import sys
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
@@ -77,11 +79,15 @@ def attack(name, *, tries, needs, proof, blocked_by, cannot_run=runs_everywhere)
 
 # What the probe said in the attack being played, for the message when a cell is wrong.
 _said = []
+# Options every ask() adds: --userns host in the rows "..., no user namespace".
+_extra_options = []
 
 
 def ask(chapter, *question, **kw):
     """Plays `probe attack QUESTION...` in the chapter; returns its key=value answers.
     A probe that gives no verdict is a broken attack, never a "blocked" one."""
+    if _extra_options:
+        kw["options"] = [*kw.get("options", ()), *_extra_options]
     answer = h.probe(chapter, "attack", *question, **kw)
     _said.append(" ".join(f"{k}={v}" for k, v in answer.items()))
     h.expect(answer.get("result") in ("success", "blocked"),
@@ -223,7 +229,9 @@ def see_host_interfaces(chapter):
 
 @attack("shocker", blocked_by="07-user",
         tries="open a host file by its handle: open_by_handle_at(2)",
-        needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles",
+        needs="CAP_DAC_READ_SEARCH in the initial user namespace (from 07 the container's "
+              "root has it only in its own: EPERM); a rootfs on a host filesystem that gives "
+              "file handles",
         proof="the 2014 escape from Docker guessed the handle; here the test hands over the "
               "handle of a secret it made beside a rootfs copy, on its filesystem, and the "
               "probe reads it",
@@ -244,7 +252,7 @@ def open_by_handle(chapter):
 # on with `--userns host`: the container's root is the host's root then,
 # and only what chapter 09 drops stands in the way.
 
-def without_userns(chapter):
+def host_userns(chapter):
     """The options that leave 07's user namespace out, where there is one."""
     return ["--userns", "host"] if h.number(chapter) >= 7 else []
 
@@ -278,52 +286,8 @@ def kernel_lacks_modules(chapter):
         proof="a tmpfs mounted on a scratch dir in /tmp of a rootfs copy, unmounted at once")
 def mount_a_filesystem(chapter):
     with h.rootfs_copy() as rootfs:
-        return ask(chapter, "mount-tmpfs", options=without_userns(chapter),
+        return ask(chapter, "mount-tmpfs", options=host_userns(chapter),
                    rootfs=rootfs)["result"] == "success"
-
-
-@contextmanager
-def read_only_volume():
-    """A directory of the host for a `-v DIR:/data:ro` volume (chapter 01, which
-    has no -v, gets it as a read-only bind mount the lab makes in its rootfs)."""
-    with h.rootfs_copy() as rootfs, h.lab_tmpfs() as host_dir:
-        (rootfs / "data").mkdir()
-        yield rootfs, host_dir
-
-
-@attack("remount a read-only volume rw", blocked_by="09-caps",
-        tries="make a read-only volume writable again with a remount, and write in it",
-        needs="CAP_SYS_ADMIN; a volume mounted read-only (`-v DIR:/data:ro`; in 01, which "
-              "has no -v, a read-only bind the test makes in a rootfs copy)" + ALONE,
-        proof="mount(2) MS_REMOUNT|MS_BIND without MS_RDONLY on /data, then a file created "
-              "there (and removed)")
-def remount_read_only_volume(chapter):
-    with read_only_volume() as (rootfs, host_dir):
-        if h.number(chapter) < 2:
-            target = rootfs / "data"
-            subprocess.run(["mount", "--bind", str(host_dir), str(target)], check=True)
-            subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
-            options = []
-        else:
-            options = ["-v", f"{host_dir}:/data:ro", *without_userns(chapter)]
-        return ask(chapter, "remount-rw", "/data", options=options,
-                   rootfs=rootfs)["result"] == "success"
-
-
-@attack("shocker, without a user namespace", blocked_by="09-caps",
-        tries="open a host file by its handle: open_by_handle_at(2), as root of the host",
-        needs="CAP_DAC_READ_SEARCH; a rootfs on a host filesystem that gives file handles"
-              + ALONE,
-        proof="as in 'shocker', with the container's root the host's root",
-        cannot_run=lambda chapter: h.no_file_handles(h.ROOTFS.parent))
-def open_by_handle_as_host_root(chapter):
-    with h.rootfs_copy() as rootfs:
-        secret = rootfs.parent / "secret"  # outside the rootfs, removed with the copy
-        secret.write_text("host-secret-beside-the-rootfs\n")
-        kind, handle = h.file_handle(secret)
-        answer = ask(chapter, "open-by-handle", str(kind), handle,
-                     options=without_userns(chapter), rootfs=rootfs)
-        return answer.get("read") == content(secret)
 
 
 @attack("load a kernel module", blocked_by="09-caps",
@@ -333,7 +297,7 @@ def open_by_handle_as_host_root(chapter):
               "ENOEXEC or EINVAL that the call reached the loader",
         cannot_run=kernel_lacks_modules)
 def load_kernel_module(chapter):
-    return ask(chapter, "init-module", options=without_userns(chapter))["result"] == "success"
+    return ask(chapter, "init-module", options=host_userns(chapter))["result"] == "success"
 
 
 @attack("set the clock", blocked_by="09-caps",
@@ -341,7 +305,7 @@ def load_kernel_module(chapter):
         needs="CAP_SYS_TIME" + ALONE,
         proof="the clock set to the time it already shows (a jump back of microseconds)")
 def set_the_clock(chapter):
-    return ask(chapter, "set-clock", options=without_userns(chapter))["result"] == "success"
+    return ask(chapter, "set-clock", options=host_userns(chapter))["result"] == "success"
 
 
 @attack("read kernel memory", blocked_by="09-caps",
@@ -350,7 +314,7 @@ def set_the_clock(chapter):
         proof="one byte read, the first of its ELF header",
         cannot_run=lambda chapter: kernel_lacks("/proc/kcore", "CONFIG_PROC_KCORE"))
 def read_kcore(chapter):
-    return ask(chapter, "kcore", options=without_userns(chapter))["result"] == "success"
+    return ask(chapter, "kcore", options=host_userns(chapter))["result"] == "success"
 
 
 @attack("setuid-root program", blocked_by="09-caps",
@@ -364,7 +328,7 @@ def setuid_root_program(chapter):
         shutil.copy(os.path.realpath(rootfs / "bin" / "probe"), copy)
         os.chown(copy, 0, 0)
         os.chmod(copy, 0o4755)
-        return ask(chapter, "setuid-root", "/bin/probe-suid", options=without_userns(chapter),
+        return ask(chapter, "setuid-root", "/bin/probe-suid", options=host_userns(chapter),
                    rootfs=rootfs)["result"] == "success"
 
 
@@ -376,7 +340,7 @@ def setuid_root_program(chapter):
         proof="the file opened for writing and closed, never a byte written",
         cannot_run=lambda chapter: kernel_lacks("/proc/sysrq-trigger", "CONFIG_MAGIC_SYSRQ"))
 def open_sysrq_trigger(chapter):
-    return ask(chapter, "sysrq-trigger", options=without_userns(chapter))["result"] == "success"
+    return ask(chapter, "sysrq-trigger", options=host_userns(chapter))["result"] == "success"
 
 
 # --- 08: the limits, and the cgroup tree ---------------------------------------------
@@ -384,11 +348,6 @@ def open_sysrq_trigger(chapter):
 def limits(chapter, *options):
     """A chapter's options for a row: the limit from 08 on (08 has no default)."""
     return list(options) if h.number(chapter) >= 8 else []
-
-
-def no_userns(chapter):
-    """--userns host from 07 on: the row shows that 08 stops it on its own."""
-    return ["--userns", "host"] if h.number(chapter) >= 7 else []
 
 
 def v1_hierarchies():
@@ -455,8 +414,8 @@ def escape_cgroup(chapter):
 @attack("escape to the host cgroup tree, --userns host", blocked_by="08-cgroup",
         needs="root; from 07 on played with --userns host, so that 08's cgroup namespace "
               "is shown to stop it on its own", **ESCAPE)
-def escape_cgroup_without_userns(chapter):
-    return cgroup_escape(chapter, no_userns(chapter))
+def escape_cgroup_host_userns(chapter):
+    return cgroup_escape(chapter, host_userns(chapter))
 
 
 def release_agent(chapter, options):
@@ -485,8 +444,8 @@ def release_agent_open(chapter):
 @attack("release_agent, --userns host", blocked_by="08-cgroup",
         needs="a v1 hierarchy; root; from 07 on played with --userns host, so that 08's "
               "cgroup namespace is shown to stop it on its own", **RELEASE_AGENT)
-def release_agent_without_userns(chapter):
-    return release_agent(chapter, no_userns(chapter))
+def release_agent_host_userns(chapter):
+    return release_agent(chapter, host_userns(chapter))
 
 
 # --- chapter 10: calls no namespace and no capability stands in front of ---------
@@ -575,13 +534,140 @@ def _io_uring_enabled():
 
 @attack("write into the rootfs", blocked_by="07-user",
         tries="create a file in /etc that the host sees in the rootfs",
-        needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here)",
+        needs="root, or the rootfs's owner; a rootfs mounted writable (a copy here). From 07 "
+              "the container's root is an unprivileged uid on the host, and the rootfs "
+              "belongs to host root: EACCES",
         proof="the file appears in the rootfs copy the chapter ran on")
 def write_into_rootfs(chapter):
     with h.rootfs_copy() as rootfs:
         ask(chapter, "write-rootfs", "/etc/written-from-inside", "pwned", rootfs=rootfs)
         written = rootfs / "etc" / "written-from-inside"
         return written.is_file() and content(written) == "pwned"
+
+
+@contextmanager
+def volume(chapter, shared, read_only=False):
+    """`shared` seen at /mnt in the container: -v from 02 on. 01-chroot has
+    no -v, so there the test makes the same bind mount by hand, on /mnt of a
+    rootfs copy (in the lab, which a chroot shares). Yields the keyword
+    arguments of the play's run."""
+    if h.number(chapter) >= 2:
+        yield {"options": ["-v", f"{shared}:/mnt" + (":ro" if read_only else "")]}
+        return
+    with h.rootfs_copy() as rootfs:
+        target = str(rootfs / "mnt")
+        subprocess.run(["mount", "--bind", str(shared), target], check=True)
+        try:
+            if read_only:
+                subprocess.run(["mount", "-o", "remount,bind,ro", target], check=True)
+            yield {"rootfs": rootfs}
+        finally:
+            subprocess.run(["umount", "--lazy", target], check=True)
+
+
+@attack("modify a root-owned host file through a volume", blocked_by="07-user",
+        tries="overwrite a file of host root's in a directory shared with -v",
+        needs="a volume (-v from 02; in 01 the test bind-mounts it into a rootfs copy); a "
+              "file there that belongs to host root, mode 0644",
+        proof="the test makes a root-owned 0644 file in the directory it shares; its content, "
+              "read on the host, becomes `pwned`. From 07 the container's root is another uid "
+              "on the host, for whom 0644 means read only: EACCES")
+def modify_host_file_through_volume(chapter):
+    with h.lab_tmpfs() as lab:
+        os.chmod(lab, 0o755)
+        shared = lab / "shared"
+        shared.mkdir(mode=0o755)
+        victim = shared / "owned-by-root"
+        victim.write_text("host root's own\n")
+        os.chmod(victim, 0o644)
+        with volume(chapter, shared) as how:
+            ask(chapter, "overwrite", "/mnt/owned-by-root", "pwned", **how)
+        return content(victim) == "pwned"
+
+
+@contextmanager
+def loop_device_with(marker):
+    """A loop device over a file holding `marker`: a "disk" of the host that
+    belongs to nobody but the test. Yields (major, minor); detaches it."""
+    with h.lab_tmpfs() as lab:
+        image = lab / "disk.img"
+        image.write_bytes(marker.encode() + b"\n" + bytes(4096 - len(marker) - 1))
+        made = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True,
+                              text=True)
+        if made.returncode != 0:
+            raise h.Skipped(f"no loop device: losetup says {made.stderr.strip()}")
+        device = made.stdout.strip()
+        try:
+            st = os.stat(device)
+            yield os.major(st.st_rdev), os.minor(st.st_rdev)
+        finally:
+            subprocess.run(["losetup", "--detach", device], check=True)
+
+
+def no_loop_device(chapter):
+    if not Path("/dev/loop-control").exists() or shutil.which("losetup") is None:
+        return "no /dev/loop-control or no losetup here, so no disk the test may hand over"
+    return None
+
+
+@attack("create a device node for a real disk and read it", blocked_by="07-user",
+        tries="mknod(2) a block device with a host disk's major:minor and read it",
+        needs="CAP_MKNOD in the initial user namespace (from 07: EPERM); a filesystem without "
+              "nodev; a device cgroup that lets it (none before 08)",
+        proof="the test makes a loop device over a file holding a marker (never a real disk); "
+              "the probe makes a node with its numbers in a rootfs copy and reads the marker",
+        cannot_run=no_loop_device)
+def read_disk_through_device_node(chapter):
+    marker = "unshared-loop-disk-marker"
+    with loop_device_with(marker) as (major, minor), h.rootfs_copy() as rootfs:
+        answer = ask(chapter, "mknod-read", str(major), str(minor), rootfs=rootfs)
+        return answer.get("read") == marker
+
+
+@attack("remount a read-only volume writable", blocked_by="09-caps",
+        tries="mount -o remount,bind,rw a volume given with -v ...:ro, then write into it",
+        needs="CAP_SYS_ADMIN over the mount namespace: root before 07, and from 07 the "
+              "container's root in its own, because the runtime makes the read-only bind "
+              "mount inside the container's namespaces, so the kernel does not lock it",
+        proof="the probe remounts the volume read-write and creates a file in it (and removes "
+              "it). Root could always do it before 07; from 07 the kernel would refuse it only "
+              "for a read-only flag it locked, which it sets when a mount namespace is copied "
+              "into a less privileged user namespace, not on a mount made in that namespace. "
+              "From 09 the container's root has no CAP_SYS_ADMIN: EPERM")
+def remount_volume_rw(chapter):
+    with h.lab_tmpfs() as lab:
+        os.chmod(lab, 0o755)
+        shared = lab / "shared"
+        shared.mkdir()
+        os.chmod(shared, 0o777)  # the container's root may be any uid on the host
+        with volume(chapter, shared, read_only=True) as how:
+            answer = ask(chapter, "remount-rw", "/mnt", **how)
+        return answer.get("result") == "success" and os.listdir(shared) == []
+
+
+# --- defence in depth: the same attacks with --userns host ---------------------------
+
+def without_userns(name, blocked_by, why):
+    """Declares the row "NAME, no user namespace": the attack NAME played with
+    --userns host from 07 on, to show which later chapter stops it on its own."""
+    base = next(a for a in ATTACKS if a.name == name)
+
+    def play(chapter):
+        _extra_options[:] = ["--userns", "host"] if h.number(chapter) >= 7 else []
+        try:
+            return base.play(chapter)
+        finally:
+            _extra_options.clear()
+    ATTACKS.append(Attack(f"{name}, no user namespace", base.tries + " (with --userns host "
+                          "from 07)", base.needs, why, blocked_by, play, base.cannot_run))
+
+
+without_userns("shocker", "09-caps",
+               "as for shocker; without a user namespace the container's root is host root, "
+               "and only 09's capability bounding set takes CAP_DAC_READ_SEARCH away")
+without_userns("write into the rootfs", "11-full",
+               "as for write into the rootfs; without a user namespace the container's root "
+               "is the rootfs's owner, and only a read-only root (11) keeps it out")
 
 
 # --- the table ---------------------------------------------------------------------

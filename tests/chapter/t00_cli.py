@@ -15,6 +15,7 @@ EXPLAINED = {
     "04-ipc": "# shell: mount -t mqueue",
     "05-pid": "# shell: unshare --mount --uts --ipc --pid --fork",
     "06-net": "# shell: ip link add veth",
+    "07-user": "/uid_map   # man: user_namespaces(7)",  # "# shell: echo ... > /proc/PID/uid_map"
     "08-cgroup": "# shell: unshare --cgroup",
     "09-caps": "# shell: capsh --drop=",
     "10-seccomp": "# shell: docker run --security-opt seccomp=profiles/default.json",

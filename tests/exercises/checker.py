@@ -301,14 +301,16 @@ def shown(command, options=()):
     return "`" + shlex.join([CHAPTER, *options, *(["--", *command] if command else [])]) + "`"
 
 
-def run(*command, options=(), timeout=10, cwd=None, rootfs=None):
+def run(*command, options=(), timeout=10, cwd=None, rootfs=None, user=None):
     """Runs the learner's chapter on `command` and returns the CompletedProcess;
-    fails (Wrong) if it hangs or if the lab changed."""
+    fails (Wrong) if it hangs or if the lab changed. `user`: run it as that
+    user, rootless (harness.run's `user`)."""
     argv = [str(BIN / CHAPTER), *options, "--rootfs", str(rootfs or ROOTFS), "--", *command]
     before = lab_state()
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, cwd=cwd)
+                              stdin=subprocess.DEVNULL, preexec_fn=h._become(user),
+                              cwd=cwd or ("/" if user else None))
     except subprocess.TimeoutExpired:
         raise Wrong(f"{shown(command, options)} was still running after {timeout} s "
                     "(the checker killed it)") from None
