@@ -70,7 +70,12 @@ void add_options(CLI::App& app, spec::Spec& spec) {
 
 void finish_options(spec::Spec& spec) {
     Settings& s = spec.landlock;
-    s.writable = {"/tmp", "/dev", "/proc"};
+    // /dev/mqueue apart from /dev: mq_open(3) reaches its queues through the
+    // IPC namespace's own internal mount of that filesystem, never through
+    // /dev, and Landlock finds a rule by walking up from the file: only a
+    // rule on the filesystem's root directory itself (the same inode as
+    // /dev/mqueue) is met on that walk.
+    s.writable = {"/tmp", "/dev", "/dev/mqueue", "/proc"};
     for (const volume::Volume& v : spec.volumes)
         if (!v.read_only) s.writable.push_back(v.target);
 }

@@ -13,7 +13,7 @@
 // defence in depth: a file descriptor or a mount that leads out (a bug, a
 // leaked fd, an overlooked bind) is still judged by these rules. The rules:
 //   /                 read and execute (the overlay takes no writes then)
-//   /tmp, /dev/shm, /dev, /proc, writable volumes   read and write
+//   /tmp, /dev (with /dev/shm), /dev/mqueue, /proc, writable volumes: read, write
 // Kernels without Landlock (or with it disabled at boot): one line says it
 // is skipped, and the container starts without it.
 #pragma once

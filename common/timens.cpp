@@ -79,7 +79,6 @@ void enter(const Settings& settings) {
     explain::step({"unshare(CLONE_NEWTIME)", "unshare --time", "time_namespaces(7)"});
     check_syscall(::unshare(CLONE_NEWTIME), "unshare(CLONE_NEWTIME)");
     write_offsets(settings);
-    // Our own /proc/self: /proc is already the container's here.
     explain::step({"setns(open(\"/proc/self/ns/time_for_children\"), CLONE_NEWTIME)",
                    "nsenter --time=/proc/self/ns/time_for_children", "setns(2)"});
     fd::Fd ns{check_syscall(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC),
