@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -449,8 +450,22 @@ KernelVersion running_kernel() {
     return version;
 }
 
+// The x32 ABI (x86-64 code with 32-bit pointers) is a kernel option
+// (CONFIG_X86_X32_ABI), off in Debian's and this machine's kernels. Asked
+// for an x32 getpid(2), a kernel without it answers ENOSYS.
+bool kernel_runs_x32() {
+#if defined(__x86_64__)
+    constexpr long kX32SyscallBit = 0x40000000;
+    return ::syscall(kX32SyscallBit | SYS_getpid) != -1 || errno != ENOSYS;
+#else
+    return false;
+#endif
+}
+
 Target this_machine(Capabilities capabilities) {
-    return {std::move(capabilities), std::string(native_arch_name()), running_kernel()};
+    Target target{std::move(capabilities), std::string(native_arch_name()), running_kernel(), {}};
+    if (target.arch == "amd64" && !kernel_runs_x32()) target.absent.push_back("SCMP_ARCH_X32");
+    return target;
 }
 
 namespace {
@@ -536,8 +551,14 @@ void resolve_architectures(const Profile& profile, const Target& target, Resolve
     for (const ArchMapEntry& entry : profile.arch_map) {
         if (entry.arch != native->scmp) continue;
         resolved.architectures.push_back(entry.arch);
-        resolved.architectures.insert(resolved.architectures.end(), entry.sub_arches.begin(),
-                                      entry.sub_arches.end());
+        for (const std::string& sub : entry.sub_arches) {
+            if (listed(target.absent, sub)) {
+                resolved.notes.push_back(fmt::format(
+                    "skip {} of archMap: this kernel cannot run its programs at all", sub));
+                continue;
+            }
+            resolved.architectures.push_back(sub);
+        }
         break;
     }
 }

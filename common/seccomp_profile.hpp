@@ -124,6 +124,10 @@ struct Target {
     Capabilities capabilities;  // the container's final set (Docker looks at the bounding set)
     std::string arch;           // Docker's name for the machine: "amd64" on x86-64
     KernelVersion kernel;       // the running kernel
+    // Sub-architectures of archMap this kernel cannot run at all: x32 on an
+    // x86-64 kernel built without CONFIG_X86_X32_ABI. Their calls never reach
+    // a system call, and covering them makes the filter much longer.
+    std::vector<std::string> absent{};
 };
 
 // The target for a container with `capabilities` on this machine: the

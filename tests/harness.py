@@ -677,6 +677,25 @@ def tree_state(tree):
     return sorted(entries)
 
 
+# --- what a container may leave on "the host" (the lab) ---------------------------------
+
+def lab_links():
+    """The lab's network links: {name: flags}."""
+    out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\d+: ([^:@]+)[^<]*<([^>]*)>", line)
+        if m:
+            found[m.group(1)] = m.group(2).split(",")
+    return found
+
+
+def lab_nft_tables():
+    """The lab's nftables tables, "table ip unshared" and the like."""
+    out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+    return sorted(out.split("\n")[:-1])
+
+
 # --- a cgroup of the test run's own -----------------------------------------
 
 # The controllers the cgroup chapter uses: the three it limits, and cpuacct,

@@ -37,19 +37,8 @@ def ip(*args, check=True):
     return subprocess.run(["ip", *args], capture_output=True, text=True, check=check).stdout
 
 
-def links():
-    """The lab's links: {name: flags}."""
-    found = {}
-    for line in ip("-o", "link").splitlines():
-        m = re.match(r"\d+: ([^:@]+)[^<]*<([^>]*)>", line)
-        if m:
-            found[m.group(1)] = m.group(2).split(",")
-    return found
-
-
-def nft_tables():
-    out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
-    return sorted(out.split("\n")[:-1])
+links = h.lab_links
+nft_tables = h.lab_nft_tables
 
 
 def forwarding():

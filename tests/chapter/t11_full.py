@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """11-full: masked and read-only paths, an overlay root, rlimits, the time
 namespace and Landlock, on top of everything 01-10 do."""
+import ctypes
 import os
+import random
 import resource
 import sys
+import time
+from pathlib import Path
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness as h  # noqa: E402
 
@@ -11,6 +15,7 @@ FROM = h.chapters_from("11-full")
 # The overlay and Landlock are seen apart: with Landlock on, nothing may
 # write into / at all, overlay or not.
 NO_LANDLOCK = ["--no-landlock"]
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def expect_usage(result, words):
@@ -149,6 +154,87 @@ def ulimit_above_own(chapter):
         h.expect_equal(out, str(hard + 1), "the hard RLIMIT_NOFILE inside")
     else:
         expect_usage(h.run(chapter, "true", options=options), "CAP_SYS_RESOURCE")
+
+
+# --- the host as it was -----------------------------------------------------------------
+
+LEAK_RUNS = 1000
+STATE = Path("/run/unshared")  # the lab's own /run (tests/lab)
+
+
+def cgroups_left():
+    """Cgroups under the test run's parent (UNSHARED_CGROUP_PARENT, harness)."""
+    left = []
+    for parent in filter(None, os.environ.get("UNSHARED_CGROUP_PARENT", "").split(":")):
+        for root, dirs, _ in os.walk(parent):
+            left += [os.path.join(root, d) for d in dirs]
+    return sorted(left)
+
+
+def host_side():
+    """What a container may leave outside: links, nft tables, cgroups, claims
+    and journals in the state directory."""
+    veths = sorted(n for n in h.lab_links() if n.startswith("veth") or n == "unshared0")
+    state = sorted(str(p.relative_to(STATE)) for p in STATE.glob("**/*")
+                   if p.is_dir() and p.parent.name in ("leases", "ports", "runs")) \
+        if STATE.exists() else []
+    journals = sorted(p.name for p in (STATE / "runs").glob("*")) if STATE.exists() else []
+    return {"links": veths, "nft tables": h.lab_nft_tables(), "cgroups": cgroups_left(),
+            "claims": state, "journals": journals}
+
+
+def killed(chapter, rng, options):
+    runtime = h.start(chapter, "sleep", "1000", options=options)
+    time.sleep(rng.uniform(0, 0.2))
+    runtime.kill()
+    runtime.wait()
+
+
+def leak_round(chapter, i, rng):
+    none = ["--net", "none"]
+    kinds = [
+        lambda: h.run(chapter, "true", options=none),
+        lambda: h.run(chapter, "sh", "-c", "echo x > /tmp/x; exit 3", options=none),
+        lambda: h.run(chapter, "/no/such/command", options=none),
+        lambda: h.run(chapter, "true", options=["--ulimit", "nofile=ten"]),  # refused at once
+        lambda: killed(chapter, rng, none),
+        lambda: killed(chapter, rng, ["--memory", "64M", *none]),
+        lambda: h.run(chapter, "true", options=["--pids-limit", "32", "--read-only", *none]),
+    ]
+    if i % 25 == 0:  # now and then on the bridge, killed or not
+        return (killed(chapter, rng, []) if i % 50 == 0 else h.run(chapter, "true"))
+    return kinds[i % len(kinds)]()
+
+
+@h.check(f"{LEAK_RUNS} runs that succeed, fail, are refused or SIGKILLed, then one clean run: "
+         "no mount, process, cgroup, veth, nft table, lease or journal is left", FROM)
+def no_leaks(chapter):
+    libc = ctypes.CDLL(None, use_errno=True)
+    before, mounts = host_side(), h.host_mounts()
+    rng = random.Random(int(os.environ.get("UNSHARED_SEED", "11")))
+    # The orphans of killed runtimes come to us, and are reaped and counted.
+    h.expect(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, "prctl(PR_SET_CHILD_SUBREAPER)")
+    survivors = 0
+    try:
+        for i in range(LEAK_RUNS):
+            leak_round(chapter, i, rng)
+            while True:
+                try:
+                    pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                survivors += 1
+        h.run_ok(chapter, "true", options=["--net", "none"])  # undoes what killed runs left
+        deadline = time.monotonic() + 10
+        while host_side() != before and time.monotonic() < deadline:
+            time.sleep(0.1)  # the kernel removes a dead namespace's veth a little later
+        h.expect_equal(host_side(), before, "what is left outside after the runs")
+        h.expect_equal(h.host_mounts(), mounts, "the lab's mount points")
+        h.expect_equal(sorted(h.descendants_of(os.getpid())), [], "processes left under the test")
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 
 
 if __name__ == "__main__":

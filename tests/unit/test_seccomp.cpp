@@ -302,6 +302,11 @@ TEST_CASE("archMap: this machine's entry and its sub-architectures; architecture
     CHECK(seccomp::resolve(parse(map), {kDocker, "riscv64", {6, 1}}).architectures ==
           Arches{"SCMP_ARCH_RISCV64"});
     CHECK(seccomp::resolve(parse(map), {kDocker, "s390x", {6, 1}}).architectures.empty());
+    // A kernel without the x32 ABI: x32 is left out (its calls never run).
+    seccomp::Target no_x32 = amd64();
+    no_x32.absent = {"SCMP_ARCH_X32"};
+    CHECK(seccomp::resolve(parse(map), no_x32).architectures ==
+          Arches{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
     auto old = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86"]})");
     CHECK(seccomp::resolve(old, amd64()).architectures == Arches{"SCMP_ARCH_X86"});
     auto both = parse(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86"],
