@@ -673,8 +673,8 @@ def overwrite_runtime(chapter):
 # root is not the files' owner), so that 11's rows are shown to hold alone.
 
 @attack("core_pattern", blocked_by="11-full",
-        tries="open /proc/sys/kernel/core_pattern for writing: a `|program` there is run by "
-              "the kernel as the host's root at the next crash, of any process",
+        tries="open /proc/sys/kernel/core_pattern for writing: a program named there after "
+              "a pipe sign is run by the kernel as the host's root at the next crash",
         needs="the file's owner, root (mode 0644): no capability, so neither 09 nor 10 stops "
               "it; 11's read-only /proc/sys does (EROFS)" + ALONE,
         proof="the file opened for writing and closed, NEVER a byte written (core(5), "

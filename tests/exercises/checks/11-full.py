@@ -66,15 +66,13 @@ def proc_sys_read_only():
                     + "; expected a read-only bind mount of itself.")
 
 
-@check("with --userns host (the container's root is the host's), /proc/sysrq-trigger does not "
-       "open for writing: EROFS",
-       ask="Root owns /proc/sysrq-trigger and needs no capability to write it: what then stops "
-           "a write, whoever the writer is (mount_setattr(2), MS_RDONLY)?")
-def sysrq_refused():
-    answer = probe("attack", "sysrq-trigger", options=HOST)
-    if answer.get("result") == "unsupported":
-        return  # this kernel has no /proc/sysrq-trigger
+@check("with --userns host (the container's root is the host's), "
+       "/proc/sys/kernel/core_pattern does not open for writing: EROFS",
+       ask="Root owns /proc/sys/kernel/core_pattern and needs no capability to write it: what "
+           "then stops a write, whoever the writer is (mount_setattr(2), MS_RDONLY)?")
+def core_pattern_refused():
+    answer = probe("attack", "core-pattern", options=HOST)  # opened and closed, never written
     if answer.get("open") != "EROFS":
-        raise Wrong(f"with --userns host, opening /proc/sysrq-trigger for writing gave "
-                    f"{answer.get('open', 'no answer')} (never written); expected EROFS, a "
-                    "read-only mount.")
+        raise Wrong(f"with --userns host, opening /proc/sys/kernel/core_pattern for writing "
+                    f"gave {answer.get('open', 'no answer')} (it was closed unwritten); expected "
+                    "EROFS, a read-only mount.")
