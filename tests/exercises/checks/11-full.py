@@ -27,8 +27,11 @@ def mounts_inside():
 def masked_files():
     present = [f for f in MASKED_FILES if os.path.exists(f)]
     script = "; ".join(f"echo {f} $(stat -c %t:%T {f}) $(wc -c < {f})" for f in present)
-    seen = run_ok("sh", "-c", script).stdout.split("\n")
-    for line in filter(None, seen):
+    seen = [line for line in run_ok("sh", "-c", script).stdout.split("\n") if line]
+    if len(seen) != len(present):
+        raise Wrong(f"inside, the look at {words(present)} printed {words(seen)}; expected a "
+                    "line for each.")
+    for line in seen:
         path, device, size = (line.split() + ["?", "?"])[:3]
         if device != "1:3" or size != "0":
             raise Wrong(f"inside, {path} is device {device} and reads {size} bytes; expected "
