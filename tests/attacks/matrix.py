@@ -676,7 +676,9 @@ def overwrite_runtime(chapter):
         tries="open /proc/sys/kernel/core_pattern for writing: a program named there after "
               "a pipe sign is run by the kernel as the host's root at the next crash",
         needs="the file's owner, root (mode 0644): no capability, so neither 09 nor 10 stops "
-              "it; 11's read-only /proc/sys does (EROFS)" + ALONE,
+              "it; 11's read-only /proc/sys does (EROFS). 07's user namespace stops it too "
+              "(EACCES: its root is not the owner), so from 07 on it is played with "
+              "`--userns host`",
         proof="the file opened for writing and closed, NEVER a byte written (core(5), "
               "\"Piping core dumps to a program\": the program runs in the initial "
               "namespaces, outside every container)")
