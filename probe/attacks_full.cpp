@@ -5,6 +5,7 @@
 //                     unwritten (the program named there runs as host root)
 //   interrupts        read /proc/interrupts: the host's interrupt counters
 //   proc-keys DESC    find the key DESC of the host's root in /proc/keys
+//   timer-list        read the machine's timers and clock in /proc/timer_list
 //   runtime-exe       open the runtime's binary for writing through
 //                     /proc/PID/exe (CVE-2019-5736); close it unwritten
 // None of them writes a byte anywhere: the open is the proof.
@@ -67,6 +68,22 @@ int proc_keys(const Args& args) {
             return report("proc-keys", true, "found=" + description);
     }
     return report("proc-keys", false, "lines=" + std::to_string(lines));
+}
+
+// /proc/timer_list shows every CPU's pending timers, with the kernel
+// functions they call, and the machine's own monotonic clock ("now at N
+// nsecs"), which a time namespace does not shift (/proc/uptime it does).
+// The file is root's (0400). Success: the probe reads that line.
+int timer_list(const Args&) {
+    ProcView proc;
+    if (proc.error() != 0) return report("timer-list", false, "mount=" + errno_name(proc.error()));
+    std::ifstream timers("/proc/timer_list");
+    if (!timers) return report("timer-list", false, "open=" + errno_name(errno));
+    std::string line;
+    for (int i = 0; i < 8 && std::getline(timers, line); ++i)
+        if (line.rfind("now at ", 0) == 0)
+            return report("timer-list", true, "now=" + line.substr(7, line.find(' ', 7) - 7));
+    return report("timer-list", false, "read=no-clock");
 }
 
 // CVE-2019-5736: runc's binary was overwritten from inside a container

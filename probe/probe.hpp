@@ -154,6 +154,7 @@ int release_agent(const Args&);
 int core_pattern(const Args&);
 int interrupts(const Args&);
 int proc_keys(const Args&);
+int timer_list(const Args&);
 int runtime_exe(const Args&);
 
 // --- attacks on the host's network namespace (attacks_net.cpp) -----------------------

@@ -713,6 +713,20 @@ def list_host_keys(chapter):
         return answer.get("found") == description
 
 
+@attack("the machine's clock in /proc/timer_list", blocked_by="11-full",
+        tries="read /proc/timer_list: every CPU's pending timers and the kernel functions "
+              "they call, and the machine's own monotonic clock, which 11's time namespace "
+              "(--time-offset) does not shift",
+        needs="the file's owner, root (mode 0400); 07's user namespace stops it (EACCES), so "
+              "from 07 on it is played with `--userns host`",
+        proof="the probe reads its `now at N nsecs` line (with --time-offset "
+              "monotonic=86400 the container's /proc/uptime is a day ahead, this line is "
+              "not); from 11 /dev/null is bound over it (runc and Docker mask it)")
+def read_timer_list(chapter):
+    return ask(chapter, "timer-list", options=own_user_namespace_off(chapter))["result"] == \
+        "success"
+
+
 # --- defence in depth: the same attacks with --userns host ---------------------------
 
 def without_userns(name, blocked_by, why):
