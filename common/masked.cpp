@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "error.hpp"
 #include "spec.hpp"
 
 namespace masked {
@@ -46,6 +47,28 @@ void finish_options(spec::Spec& spec) {
 
 mnt::Table rows() {
     mnt::Table table;
+    // EXERCISE 11-full: the rows that hide the kernel's files: each masked file covered,
+    //   each masked directory emptied, each read-only path kept readable but never writable.
+    // TOOLS: a mnt::Mount row (mnt.hpp): {target, source, type, flags, data, how,
+    //   added_by}; a bind mount has no type, and "" as its source binds the target onto
+    //   itself. The child mounts the rows after /proc and /sys, before pivot_root(2).
+    // TOOLS: the lists kMaskedFiles, kMaskedDirectories and kReadOnly above, and
+    //   kNothingAllowed (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC).
+    // QUESTION: Which filesystem can be mounted over a file, and which only over a
+    //   directory? What does a read of /dev/null give, and a write to it?
+    // QUESTION: /proc/sys holds the machine's sysctls and the container's own (its
+    //   hostname, its network): why make it read-only rather than hide it?
+    // QUESTION: Not every kernel has /proc/timer_stats or /proc/acpi: what should a
+    //   row do when its target is missing? See mnt::Target in mnt.hpp.
+    // HINT: Only a bind mount can cover a single file (mount(2), MS_BIND): which
+    //   harmless file of the host, bound over /proc/kcore, reads as empty?
+    // HINT: An empty tmpfs(5) hides a directory; it must not take writes either (4k of
+    //   room is enough for nothing). A bind mount ignores MS_RDONLY on its first
+    //   call: the table's mount() makes the second step for a row with both.
+    // HINT: Shape: three loops, one per list; files: /dev/null bound (MS_BIND);
+    //   directories: "tmpfs", "tmpfs", kNothingAllowed, "size=4k"; read-only: bound
+    //   onto itself (source "") with MS_BIND | MS_REC | MS_RDONLY; every row
+    //   mnt::Target::if_present, added by "11-full".
     for (std::string_view file : kMaskedFiles)
         table.push_back(
             {std::string(file), "/dev/null", "", MS_BIND, "", mnt::Target::if_present, "11-full"});
@@ -56,6 +79,7 @@ mnt::Table rows() {
     for (std::string_view path : kReadOnly)
         table.push_back({std::string(path), "", "", MS_BIND | MS_REC | MS_RDONLY, "",
                          mnt::Target::if_present, "11-full"});
+    // END EXERCISE
     return table;
 }
 

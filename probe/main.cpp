@@ -23,6 +23,7 @@
 //   probe attack loopback PORT | abstract NAME | see-link NAME
 //   probe forks MAX [HOLD] | hog SIZE | spin SECONDS
 //   probe attack fork-bomb N | memory-hog SIZE | cgroup-escape | release-agent
+//   probe attack core-pattern | interrupts | proc-keys DESC | timer-list | runtime-exe
 //
 // Called as `ipcs` (the rootfs links /usr/bin/ipcs to it, since Debian's
 // static busybox has no ipcs applet) it lists the shared memory segments the
@@ -76,7 +77,12 @@ int attack(const Args& args) {
                                                          {"fork-bomb", probe::fork_bomb},
                                                          {"memory-hog", probe::memory_hog},
                                                          {"cgroup-escape", probe::cgroup_escape},
-                                                         {"release-agent", probe::release_agent}};
+                                                         {"release-agent", probe::release_agent},
+                                                         {"core-pattern", probe::core_pattern},
+                                                         {"interrupts", probe::interrupts},
+                                                         {"proc-keys", probe::proc_keys},
+                                                         {"timer-list", probe::timer_list},
+                                                         {"runtime-exe", probe::runtime_exe}};
     auto found = attacks.find(probe::arg(args, 0));
     if (found == attacks.end()) return probe::usage();
     return found->second(Args(args.begin() + 1, args.end()));

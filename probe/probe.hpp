@@ -150,6 +150,13 @@ int memory_hog(const Args&);
 int cgroup_escape(const Args&);
 int release_agent(const Args&);
 
+// --- attacks on the kernel's files and the runtime's binary, 11-full (attacks_full.cpp) ---
+int core_pattern(const Args&);
+int interrupts(const Args&);
+int proc_keys(const Args&);
+int timer_list(const Args&);
+int runtime_exe(const Args&);
+
 // --- attacks on the host's network namespace (attacks_net.cpp) -----------------------
 int loopback(const Args&);
 int abstract_socket(const Args&);

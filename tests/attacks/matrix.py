@@ -645,6 +645,88 @@ def remount_volume_rw(chapter):
         return answer.get("result") == "success" and os.listdir(shared) == []
 
 
+@attack("overwrite the runtime (CVE-2019-5736)", blocked_by="05-pid",
+        tries="open the runtime's binary for writing through /proc/PID/exe of its process, "
+              "to write it once it has ended: the next container started runs the attacker's "
+              "code as host root",
+        needs="root (the binary's owner); the runtime's process in sight: the probe's parent, "
+              "the runtime itself before 05, and from 05 the init, the runtime's fork that "
+              "never execs (as `runc init` was)",
+        proof="/proc/PPID/exe opened with O_PATH, then reopened for writing and closed, NEVER "
+              "written: success if it opens, or if it is busy (ETXTBSY: permission granted, "
+              "only the running program holds the write off) and the attacker can outlive "
+              "that process. From 05 the process is the container's PID 1, whose end kills "
+              "every process of the namespace, the attacker's too, so the write can never come "
+              "(ETXTBSY as long as the attacker lives); from 07 /proc/1/exe does not even "
+              "open (EACCES), unless --userns host. The probe's own /proc/self/exe is the "
+              "rootfs's binary: the rows \"write into the rootfs\" cover it")
+def overwrite_runtime(chapter):
+    return ask(chapter, "runtime-exe")["result"] == "success"
+
+
+# --- 11: the kernel's files in /proc, and the runtime's own binary ------------------
+# A container's /proc is the kernel's: its namespaces change what some files
+# show, never what the files in /proc/sys do, nor what /proc/interrupts or
+# /proc/keys tell. Chapter 11 masks some (/dev/null over them) and makes the
+# others read-only. The rows whose target root owns are played with
+# `--userns host` from 07 on (07's user namespace stops them already: its
+# root is not the files' owner), so that 11's rows are shown to hold alone.
+
+@attack("core_pattern", blocked_by="11-full",
+        tries="open /proc/sys/kernel/core_pattern for writing: a program named there after "
+              "a pipe sign is run by the kernel as the host's root at the next crash",
+        needs="the file's owner, root (mode 0644): no capability, so neither 09 nor 10 stops "
+              "it; 11's read-only /proc/sys does (EROFS). 07's user namespace stops it too "
+              "(EACCES: its root is not the owner), so from 07 on it is played with "
+              "`--userns host`",
+        proof="the file opened for writing and closed, NEVER a byte written (core(5), "
+              "\"Piping core dumps to a program\": the program runs in the initial "
+              "namespaces, outside every container)")
+def open_core_pattern(chapter):
+    return ask(chapter, "core-pattern", options=host_userns(chapter))["result"] == "success"
+
+
+@attack("host interrupt counters", blocked_by="11-full",
+        tries="read /proc/interrupts: every interrupt of the machine (keyboard, disks, "
+              "network), counted per CPU",
+        needs="nothing: the file is readable by all (0444) and no namespace has its own",
+        proof="the probe reads the kernel's table (a line naming CPU0); from 11 /dev/null is "
+              "bound over it. Sampled fast, its counters time the host's keystrokes and "
+              "traffic (Diao et al., \"No Pardon for the Interruption\", IEEE S&P 2016); "
+              "Docker masks it")
+def read_host_interrupts(chapter):
+    return ask(chapter, "interrupts")["result"] == "success"
+
+
+@attack("host keys in /proc/keys", blocked_by="11-full",
+        tries="list the host root's keys by name in /proc/keys: a read, where 10's filter "
+              "guards only keyctl(2)",
+        needs="the same uid as the key's owner, in the same user namespace (--userns host "
+              "from 07 on, as for the row host keyring); no capability, no system call a "
+              "filter refuses",
+        proof="finds the description of a key the test adds to root's user keyring (and "
+              "invalidates afterwards); from 11 /dev/null is bound over /proc/keys "
+              "(keyrings(7); runc and Docker mask it)")
+def list_host_keys(chapter):
+    with host_key("host-keys-secret") as description:
+        answer = ask(chapter, "proc-keys", description, options=own_user_namespace_off(chapter))
+        return answer.get("found") == description
+
+
+@attack("the machine's clock in /proc/timer_list", blocked_by="11-full",
+        tries="read /proc/timer_list: every CPU's pending timers and the kernel functions "
+              "they call, and the machine's own monotonic clock, which 11's time namespace "
+              "(--time-offset) does not shift",
+        needs="the file's owner, root (mode 0400); 07's user namespace stops it (EACCES), so "
+              "from 07 on it is played with `--userns host`",
+        proof="the probe reads its `now at N nsecs` line (with --time-offset "
+              "monotonic=86400 the container's /proc/uptime is a day ahead, this line is "
+              "not); from 11 /dev/null is bound over it (runc and Docker mask it)")
+def read_timer_list(chapter):
+    return ask(chapter, "timer-list", options=own_user_namespace_off(chapter))["result"] == \
+        "success"
+
+
 # --- defence in depth: the same attacks with --userns host ---------------------------
 
 def without_userns(name, blocked_by, why):
@@ -665,6 +747,12 @@ def without_userns(name, blocked_by, why):
 without_userns("shocker", "09-caps",
                "as for shocker; without a user namespace the container's root is host root, "
                "and only 09's capability bounding set takes CAP_DAC_READ_SEARCH away")
+without_userns("create a device node for a real disk and read it", "11-full",
+               "as for create a device node; without a user namespace the container's root "
+               "has CAP_MKNOD (Docker's 14 keep it, so 09 does not take it), no device cgroup "
+               "refuses the node (08 sets none) and 10's profile allows mknod: from 11 "
+               "Landlock does "
+               "(mknod(2) EACCES: its rules allow no device node anywhere, landlock(7))")
 without_userns("write into the rootfs", "11-full",
                "as for write into the rootfs; without a user namespace the container's root "
                "is the rootfs's owner, and only a read-only root (11) keeps it out")
