@@ -4,6 +4,7 @@ import re
 import subprocess
 import time
 
+import harness as h
 from checker import Wrong, check, run, started, words
 
 # A one-line web server in the container: busybox httpd serving one file.
@@ -20,12 +21,13 @@ def links_in_lab():
 
 
 def wait_for_host_end(process, seconds=5):
-    """The lab's end of the container's veth pair, once there (veth<PID>)."""
-    name = f"veth{process.pid}"
+    """The lab's end of the container's veth pair, once there: veth<PID>,
+    where PID is the container's first process, a child of the runtime."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        children = h.descendants_of(process.pid)
         for link in links_in_lab():
-            if link["ifname"] == name:
+            if link["ifname"].startswith("veth") and int(link["ifname"][4:] or 0) in children:
                 return link
         if process.poll() is not None:
             break
@@ -63,21 +65,28 @@ def host_end_on_bridge():
         link = wait_for_host_end(process)
         if link is None:
             names = [link["ifname"] for link in links_in_lab()]
-            raise Wrong(f"while the container ran, the lab had no link veth{process.pid}; it had "
-                        f"{words(names)}.")
+            raise Wrong(f"while the container ran, the lab had no link veth<PID> of its first "
+                        f"process; it had {words(names)}.")
+        name = link["ifname"]
         if link.get("master") != "unshared0":
-            raise Wrong(f"veth{process.pid} is not a port of the bridge unshared0 "
+            raise Wrong(f"{name} is not a port of the bridge unshared0 "
                         f"(master: {link.get('master', 'none')}).")
         if "UP" not in link.get("flags", []):
-            raise Wrong(f"veth{process.pid} is down (flags {words(link.get('flags', []))}): "
-                        "expected it up.")
+            raise Wrong(f"{name} is down (flags {words(link.get('flags', []))}): expected it up.")
 
 
 @check("two containers on the bridge reach each other",
        ask="Two cables plugged into one switch: are both plugged in (a master), and are both "
            "ends of each cable up?")
 def neighbours():
-    with started("sh", "-c", SERVE.format(text="hello-from-a"), options=["--ip", "10.99.0.50"]):
+    with started("sh", "-c", SERVE.format(text="hello-from-a"),
+                 options=["--ip", "10.99.0.50"]) as server:
+        # The server's processes must all be there before the client's run
+        # starts: the client's run is watched for processes it leaves behind.
+        try:
+            h.wait_for_descendant(server.pid, "httpd")
+        except h.Failed:
+            raise Wrong("the first container's httpd did not start: it could not serve") from None
         result = run("sh", "-c", FETCH, timeout=20)
     if result.returncode != 0 or result.stdout.strip() != "hello-from-a":
         raise Wrong("a second container could not fetch http://10.99.0.50/ from the first "
