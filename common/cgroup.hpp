@@ -160,6 +160,8 @@ class Cgroup {
 
     Version version() const { return version_; }
     const std::vector<Dir>& dirs() const { return dirs_; }
+    // The directories' paths, for the container's state (state.hpp).
+    std::vector<std::string> paths() const;
 
     // For process::Spawn::cgroup_fd: v2's directory, so that the child is
     // born inside it (clone3 CLONE_INTO_CGROUP, atomic). -1 on v1.
@@ -201,6 +203,12 @@ std::string name_for(std::string_view hostname);
 // enables the controllers on the way (v2), and writes the limits. Errors
 // name the file and say what to do (systemd delegation, a busy parent).
 Cgroup create(host::Ledger& host, const Limits& limits, std::string_view name);
+
+// The directories a running container is in (its state lists them), for
+// `exec`: the new process joins them, as `docker exec` does, so the
+// container's limits count it too. Makes nothing: the run that made them
+// removes them.
+Cgroup open_existing(const std::vector<std::string>& paths);
 
 // In the child, once it is in its cgroup: a new cgroup namespace
 // (cgroup_namespaces(7), Linux 4.6), whose root is the cgroup it is in now.

@@ -118,25 +118,101 @@ ParseResult parse(const Chapter& chapter, int argc, char** argv) {
     return result;
 }
 
-int run(const Chapter& chapter, int argc, char** argv,
-        const std::function<int(const spec::Spec&)>& body) {
+namespace {
+
+// The process edge: every exception becomes one line and an exit status.
+int guarded(const std::string& program, const std::function<int()>& body) {
     try {
         process::start_runtime();
+        return body();
+    } catch (const error::ContainerFailed& e) {
+        say::error(program, e.what());
+        return e.exit_status();
+    } catch (const error::UsageError& e) {
+        say::error(program, e.what());
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        say::error(program, error::describe(e));
+        return kExitSetupFailed;
+    }
+}
+
+// Parses a tool's command line (`ps`, `exec`); -1 to go on, else the status.
+int parse_tool(CLI::App& app, const std::string& program, int argc, char** argv) {
+    try {
+        app.parse(argc, argv);
+        return -1;
+    } catch (const CLI::CallForHelp&) {
+        say::write_best_effort(STDOUT_FILENO, app.help(), 1000);
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        say::error(program, fmt::format("{} (see {} --help)", e.what(), program));
+        return kExitUsage;
+    }
+}
+
+void add_state_dir(CLI::App& app, fs::path& state_dir) {
+    app.add_option("--state-dir", state_dir,
+                   "Where the runtime keeps its state (the --state-dir of the run)")
+        ->capture_default_str()
+        ->type_name("DIR");
+}
+
+}  // namespace
+
+int run(const Chapter& chapter, int argc, char** argv,
+        const std::function<int(const spec::Spec&)>& body) {
+    return guarded(chapter.name, [&] {
         ParseResult parsed = parse(chapter, argc, argv);
         if (parsed.exit >= 0) return parsed.exit;
         if (parsed.spec.explain) explain::enable(chapter.name);
         if (parsed.spec.host.cleanup) return host::cleanup(parsed.spec.host);
         return body(parsed.spec);
-    } catch (const error::ContainerFailed& e) {
-        say::error(chapter.name, e.what());
-        return e.exit_status();
-    } catch (const error::UsageError& e) {
-        say::error(chapter.name, e.what());
-        return kExitUsage;
-    } catch (const std::exception& e) {
-        say::error(chapter.name, error::describe(e));
-        return kExitSetupFailed;
-    }
+    });
+}
+
+int run_ps(const Chapter& chapter, int argc, char** argv) {
+    std::string program = chapter.name + " ps";
+    return guarded(program, [&] {
+        fs::path state_dir = host::default_state_dir();
+        CLI::App app{"List the containers that run (their state directories).", program};
+        add_state_dir(app, state_dir);
+        if (int status = parse_tool(app, program, argc, argv); status >= 0) return status;
+        return state::print_list(state_dir);
+    });
+}
+
+int run_exec(const Chapter& chapter, int argc, char** argv,
+             const std::function<int(const spec::Spec&, const state::Running&)>& body) {
+    std::string program = chapter.name + " exec";
+    return guarded(program, [&] {
+        spec::Spec spec;
+        std::string name;
+        fs::path state_dir = host::default_state_dir();
+        std::vector<std::string> env;
+        CLI::App app{
+            "Run a command in a running container: its namespaces, cgroup, capabilities,\n"
+            "no_new_privs, seccomp filter, rlimits, Landlock rules and user.",
+            program};
+        app.add_flag("--explain", spec.explain, "Print every step before it runs (on stderr).");
+        app.add_option("-e,--env", env, "Add a variable to the container's environment.")
+            ->type_name("NAME=VALUE");
+        add_state_dir(app, state_dir);
+        app.add_option("name", name, "The container's name (see ps)")
+            ->required()
+            ->type_name("NAME");
+        app.add_option("command", spec.command.argv, "The command, after `--` (default: /bin/sh)")
+            ->type_name("");
+        if (int status = parse_tool(app, program, argc, argv); status >= 0) return status;
+        if (spec.explain) explain::enable(program);
+        state::Running target = state::open(state_dir, name);
+        spec.program = program;
+        state::fill_spec(target.saved, spec);
+        if (spec.command.argv.empty()) spec.command.argv = {"/bin/sh"};
+        spec.command.env = process::with_entries(spec.command.env, env);
+        spec.console = console::detect();
+        return body(spec, target);
+    });
 }
 
 }  // namespace cli

@@ -45,4 +45,14 @@ ParseResult parse(const Chapter& chapter, int argc, char** argv);
 int run(const Chapter& chapter, int argc, char** argv,
         const std::function<int(const spec::Spec&)>& body);
 
+// `NN-name ps [--state-dir DIR]`: the containers that run, one per line.
+int run_ps(const Chapter& chapter, int argc, char** argv);
+
+// `NN-name exec [--explain] [-e NAME=VALUE]... [--state-dir DIR] NAME [-- CMD...]`:
+// finds the running container NAME (state.hpp), fills a Spec from its
+// state with the command and terminal of this call, and runs `body` with it
+// at the same process edge as run(). argc/argv start at "exec".
+int run_exec(const Chapter& chapter, int argc, char** argv,
+             const std::function<int(const spec::Spec&, const state::Running&)>& body);
+
 }  // namespace cli

@@ -200,22 +200,6 @@ std::vector<std::string> list_journals(const fd::Fd& dir, const fs::path& path) 
     return names;
 }
 
-// Field 22 of proc(5)'s /proc/self/stat: when this process started, in clock
-// ticks after boot. With the pid it names this process for the whole boot.
-std::string self_starttime() {
-    fs::path path = "/proc/self/stat";
-    fd::Fd file{
-        check_syscall(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "open(\"/proc/self/stat\")")};
-    std::string stat = read_all(file, path);
-    // Field 2, the command name, is in parentheses and may hold spaces:
-    // count from the last ')', after which field 3 starts.
-    size_t at = stat.rfind(')');
-    for (int field = 2; at != std::string::npos && field < 22; ++field) at = stat.find(' ', at + 1);
-    if (at == std::string::npos)
-        throw std::runtime_error("/proc/self/stat: no field 22 (starttime)");
-    return stat.substr(at + 1, stat.find(' ', at + 1) - at - 1);
-}
-
 // --- the journal's text ------------------------------------------------------
 
 bool is_plain(unsigned char c) {
@@ -501,6 +485,29 @@ std::optional<std::string> unescape(std::string_view text) {
     return bytes;
 }
 
+// Field 22 of proc(5)'s /proc/PID/stat: when the process started, in clock
+// ticks after boot. With the pid it names one process for the whole boot.
+std::optional<std::string> start_time(pid_t pid) {
+    fs::path path = fmt::format("/proc/{}/stat", pid);
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (raw < 0 && (errno == ENOENT || errno == ESRCH)) return std::nullopt;
+    fd::Fd file{check_syscall(raw, fmt::format("open(\"{}\")", path.string()))};
+    std::string stat;
+    try {
+        stat = read_all(file, path);
+    } catch (const std::system_error& e) {
+        if (e.code().value() == ESRCH) return std::nullopt;  // it ended meanwhile
+        throw;
+    }
+    // Field 2, the command name, is in parentheses and may hold spaces:
+    // count from the last ')', after which field 3 starts.
+    size_t at = stat.rfind(')');
+    for (int field = 2; at != std::string::npos && field < 22; ++field) at = stat.find(' ', at + 1);
+    if (at == std::string::npos)
+        throw std::runtime_error(path.string() + ": no field 22 (starttime)");
+    return stat.substr(at + 1, stat.find(' ', at + 1) - at - 1);
+}
+
 fs::path default_state_dir() {
     if (::geteuid() == 0) return "/run/unshared";
     // A user who is not root cannot write /run (0755 root). Their own runtime
@@ -531,7 +538,7 @@ std::string journal_suffix(pid_t pid) {
 // and flock(), when the new run would look dead.
 Ledger::Ledger(const fs::path& state_dir, Report report)
     : state_(open_state(state_dir)), report_(std::move(report)), owner_(::getpid()) {
-    name_ = fmt::format("{}-{}{}", owner_, self_starttime(), journal_suffix(owner_));
+    name_ = fmt::format("{}-{}{}", owner_, *start_time(::getpid()), journal_suffix(owner_));
     fs::path path = state_.path / "runs" / name_;
     StateLock lock{state_};
     journal_ = fd::Fd{

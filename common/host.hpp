@@ -197,6 +197,10 @@ std::string escape(std::string_view bytes);
 // outside that set, or a '%' without two hex digits after it.
 std::optional<std::string> unescape(std::string_view text);
 
+// When process `pid` started (proc(5), /proc/PID/stat field 22, clock ticks
+// after boot); nullopt if there is no such process. The pair (pid, start
+// time) names one process for the whole boot, where a pid alone may be reused.
+std::optional<std::string> start_time(pid_t pid);
 // chmod 0711 of a directory of the state dir that a container's set-up
 // must walk through: search for others, no listing, no writing.
 void search_only_for_others(const fd::Fd& dir, const std::filesystem::path& path);

@@ -1,5 +1,14 @@
 #include "ns.hpp"
 
+#include <sys/stat.h>
+
+#include <fmt/core.h>
+
+#include <cerrno>
+
+#include "error.hpp"
+#include "explain.hpp"
+
 namespace ns {
 
 Set::Set(std::initializer_list<Namespace> namespaces) {
@@ -34,6 +43,38 @@ std::string Set::unshare_command() const {
         command += n->unshare_option;
     }
     return command;
+}
+
+namespace {
+
+struct stat stat_of(const std::string& path) {
+    struct stat st {};
+    error::check_syscall(::stat(path.c_str(), &st), fmt::format("stat(\"{}\")", path));
+    return st;
+}
+
+}  // namespace
+
+Set differing_from_self(int pid) {
+    Set differing;
+    for (const Namespace* n : kAll) {
+        struct stat theirs = stat_of(fmt::format("/proc/{}/ns/{}", pid, n->name));
+        struct stat ours = stat_of(fmt::format("/proc/self/ns/{}", n->name));
+        if (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino) differing.add(*n);
+    }
+    return differing;
+}
+
+void join(int pidfd, int pid, const Set& set) {
+    std::string call = fmt::format("setns(pidfd of {}, {})", pid, set.flag_names());
+    std::string shell = fmt::format("nsenter --target {}", pid);
+    for (const Namespace* n : kAll)
+        if (set.has(*n))
+            shell +=
+                fmt::format(" {}", n->unshare_option == "--pid --fork" ? std::string_view("--pid")
+                                                                       : n->unshare_option);
+    explain::step({call, shell, "setns(2), nsenter(1)"});
+    error::check_syscall(::setns(pidfd, static_cast<int>(set.clone_flags())), call);
 }
 
 }  // namespace ns

@@ -77,4 +77,16 @@ class Set {
     uint64_t flags_ = 0;
 };
 
+// The namespaces process `pid` is in that we are not: for each kind, whether
+// /proc/PID/ns/<name> and /proc/self/ns/<name> are different files (their
+// device and inode number, as lsns(8) compares them).
+Set differing_from_self(int pid);
+
+// setns(2) on a pidfd (Linux 5.8): joins every namespace of `set` that the
+// pidfd's process is in, in one call and in the order the kernel needs
+// (the user namespace first, so that our capabilities count in it). The pid
+// and the mount namespace change at once; the pid namespace is the one for
+// our children only (pid_namespaces(7)): the command must be forked after.
+void join(int pidfd, int pid, const Set& set);
+
 }  // namespace ns

@@ -98,7 +98,9 @@ bool wait_for_go() {
     g_channel = &end;
     try {
         if (how.die_with_parent) arm_death_signal();
-        close_all_but({end.get()});
+        std::vector<int> keep = how.inherit;
+        keep.push_back(end.get());
+        close_all_but(keep);
         if (!wait_for_go()) ::_exit(125);
         ::_exit(child_main());
     } catch (const std::exception& e) {
@@ -270,6 +272,11 @@ std::vector<std::string> clean_environment(const std::string& hostname,
     if (const char* term = ::getenv("TERM")) env.push_back(fmt::format("TERM={}", term));
     if (!hostname.empty()) env.push_back("HOSTNAME=" + hostname);
     env.push_back("container=unshared");
+    return with_entries(std::move(env), user);
+}
+
+std::vector<std::string> with_entries(std::vector<std::string> env,
+                                      const std::vector<std::string>& user) {
     for (const std::string& entry : user) {
         size_t equals = entry.find('=');
         std::string name = entry.substr(0, equals);

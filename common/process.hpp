@@ -42,6 +42,9 @@ struct Spawn {
     ns::Set namespaces;           // the new namespaces it is born in
     int cgroup_fd = -1;           // >= 0: born in this cgroup (clone3 CLONE_INTO_CGROUP, v2)
     bool die_with_parent = true;  // PR_SET_PDEATHSIG: it dies if the runtime dies
+    // The fds the child keeps open until it execs (every other one is closed
+    // at its start): `exec`'s pidfd of the container to join, say.
+    std::vector<int> inherit{};
 };
 
 // What the child does once released. It either execs (process::exec never
@@ -98,6 +101,10 @@ void start_runtime();
 // error::UsageError for a malformed entry.
 std::vector<std::string> clean_environment(const std::string& hostname,
                                            const std::vector<std::string>& user);
+// `env` with the -e entries of `user` applied, as clean_environment does
+// (`exec` adds them to the container's own environment).
+std::vector<std::string> with_entries(std::vector<std::string> env,
+                                      const std::vector<std::string>& user);
 
 // clone3(2) a child as `how` says, running `child_main` once released.
 Container spawn(const Spawn& how, ChildMain child_main);

@@ -98,6 +98,10 @@ void finish_options(spec::Spec& spec) {
 
 }  // namespace
 
+std::string format(const Limit& limit) {
+    return fmt::format("{}={}:{}", limit.name, shown(limit.soft), shown(limit.hard));
+}
+
 Limit parse(std::string_view text) {
     size_t equals = text.find('=');
     if (equals == std::string_view::npos)

@@ -42,6 +42,9 @@ struct Settings {
 // error::UsageError naming what is wrong (unknown name, soft above hard).
 Limit parse(std::string_view text);
 
+// The limit as --ulimit spells it: "nofile=1024:1024" (parse()'s inverse).
+std::string format(const Limit& limit);
+
 // In the runtime, while the child waits: prlimit(2) of each limit on `pid`.
 void apply(pid_t pid, const Settings& settings);
 

@@ -38,6 +38,10 @@ struct Settings {
 // The option group: --seccomp-profile FILE|default|unconfined.
 extern const cli::Group options;
 
+// The settings for a --seccomp-profile value (FILE, "default" or
+// "unconfined"), its profile read and parsed; error::UsageError if it cannot be.
+Settings settings_for(const std::string& choice);
+
 // A filter built for one container, ready to load. Owns libseccomp's
 // context (seccomp_release(3) when it goes). An empty Filter is "no filter".
 class Filter {

@@ -22,6 +22,7 @@
 #include "process.hpp"
 #include "rlimits.hpp"
 #include "seccomp.hpp"
+#include "state.hpp"
 #include "timens.hpp"
 #include "user.hpp"
 #include "uts.hpp"
@@ -51,6 +52,7 @@ struct Spec {
     overlay::Settings overlay;            // 11: --read-only, --persist
     timens::Settings timens;              // 11: --time-offset
     landlock::Settings landlock;          // 11: --no-landlock
+    state::Settings state;                // 11: --name
 };
 
 }  // namespace spec

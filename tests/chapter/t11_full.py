@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """11-full: masked and read-only paths, an overlay root, rlimits, the time
 namespace and Landlock, on top of everything 01-10 do."""
+import contextlib
 import ctypes
 import os
+import signal
+import subprocess
 import random
 import resource
 import sys
@@ -156,10 +159,144 @@ def ulimit_above_own(chapter):
         expect_usage(h.run(chapter, "true", options=options), "CAP_SYS_RESOURCE")
 
 
+# --- names, state, ps and exec ----------------------------------------------------------
+
+STATE = Path("/run/unshared")  # the lab's own /run (tests/lab)
+OWN_ENTRIES = {"lock", "runs", "kept", "net"}  # the state directory's, not containers'
+
+
+def state_of(name):
+    """The container's state file as a dict of first values (common/state.hpp)."""
+    fields = {}
+    for line in (STATE / name / "state").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition(" ")
+            fields.setdefault(key, value)
+    return fields
+
+
+@contextlib.contextmanager
+def named(chapter, name, options=()):
+    """A container called `name` running `sleep 1000`, until the block ends."""
+    runtime = h.start(chapter, "sleep", "1000", options=["--name", name, "--net", "none",
+                                                         *options])
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and runtime.poll() is None:
+            with contextlib.suppress(OSError):
+                if state_of(name).get("status") == "running":
+                    break
+            time.sleep(0.05)
+        else:
+            runtime.kill()
+            raise h.Failed(f"{chapter} --name {name}: no running state within 20 s "
+                           f"({runtime.communicate()[1].strip()!r})")
+        yield runtime
+    finally:
+        if runtime.poll() is None:
+            runtime.terminate()
+        runtime.communicate(timeout=30)
+
+
+def exec_in(chapter, name, *command, options=(), timeout=30):
+    argv = [str(h.BIN / chapter), "exec", *options, name, "--", *command]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def exec_ok(chapter, name, *command, **kw):
+    result = exec_in(chapter, name, *command, **kw)
+    if result.returncode != 0:
+        raise h.Failed(f"{chapter} exec {name} -- {' '.join(command)} exited "
+                       f"{result.returncode}: {(result.stderr or result.stdout).strip()}")
+    return result.stdout
+
+
+def answers(text):
+    return dict(line.split("=", 1) for line in text.split() if "=" in line)
+
+
+@h.check("exec joins the running container: its hostname, PID namespace, uid map, cgroup, "
+         "capabilities, no_new_privs, seccomp filter and --ulimit", FROM)
+def exec_joins(chapter):
+    options = ["--hostname", "web1", "--ulimit", "nofile=512:768", "--cap-drop", "NET_RAW"]
+    with named(chapter, "web1", options):
+        init = int(state_of("web1")["pid"])
+        out = exec_ok(chapter, "web1", "sh", "-c",
+                      "echo host=$(hostname); echo init=$(cat /proc/1/comm);"
+                      "echo nofile=$(ulimit -n); echo map=$(cat /proc/self/uid_map | tr -s ' ' _);"
+                      "echo pids=$(grep pids /proc/self/cgroup | cut -d: -f3);"
+                      "/bin/probe caps; /bin/probe seccomp")
+        seen = answers(out)
+        host_map = Path(f"/proc/{init}/uid_map").read_text().split()
+        h.expect_equal(seen.get("host"), "web1", "hostname in exec")
+        h.expect_equal(seen.get("init"), "init", "PID 1 as exec sees it (/proc/1/comm)")
+        h.expect_equal(seen.get("nofile"), "512", "RLIMIT_NOFILE in exec")
+        h.expect_equal(seen.get("map", "").strip("_").split("_"), host_map, "uid map in exec")
+        h.expect_equal(seen.get("pids"), "/", "exec's pids cgroup, in the container's cgroup ns")
+        h.expect_equal(seen.get("cap_eff"), "00000000a80405fb",
+                       "effective capabilities in exec (Docker's 14 without NET_RAW)")
+        h.expect_equal(seen.get("cap_bnd"), "00000000a80405fb", "bounding set in exec")
+        h.expect_equal(seen.get("no_new_privs"), "1", "no_new_privs in exec")
+        h.expect(seen.get("mode") == "2" or seen.get("seccomp") == "2",
+                 f"seccomp mode in exec: {out.strip()!r}")
+        pids = exec_ok(chapter, "web1", "ps", "-o", "pid,comm").split()
+        h.expect("sleep" in pids and "ps" in pids and len(pids) <= 8,
+                 f"exec's ps shows the container's processes only: {pids}")
+
+
+@h.check("exec: the container's Landlock rules and user apply; the command's exit status "
+         "is exec's", FROM)
+def exec_confined(chapter):
+    with named(chapter, "locked", ["--userns", "host", "--user", "1000:1000"]):
+        denied = exec_in(chapter, "locked", "sh", "-c", "echo x > /root-file")
+        h.expect(denied.returncode != 0 and "denied" in denied.stderr,
+                 f"exec writing /root-file under Landlock: {denied.stderr.strip()!r}")
+        h.expect_equal(exec_ok(chapter, "locked", "id", "-u").strip(), "1000", "uid in exec")
+        h.expect_equal(exec_in(chapter, "locked", "sh", "-c", "exit 7").returncode, 7,
+                       "exec's exit status")
+    with named(chapter, "free", ["--userns", "host", *NO_LANDLOCK]):
+        exec_ok(chapter, "free", "sh", "-c", "echo x > /root-file")
+
+
+@h.check("ps lists the running containers by name with PID 1 and command; exec into one "
+         "that ended, or a name nobody has: one line, exit 2", FROM)
+def ps_and_ended(chapter):
+    with named(chapter, "listed") as runtime:
+        out = subprocess.run([str(h.BIN / chapter), "ps"], capture_output=True, text=True,
+                             timeout=30).stdout
+        row = next((line.split() for line in out.splitlines()[1:]
+                    if line.split()[:1] == ["listed"]), None)
+        h.expect(row is not None, f"ps lists no container 'listed': {out!r}")
+        h.expect_equal(row[1:3], [state_of("listed")["pid"], "running"], "ps: PID and STATUS")
+        h.expect_equal(row[-2:], ["sleep", "1000"], "ps: COMMAND")
+        # SIGKILL: no cleanup ran, the state stays, its PID 1 died with the runtime.
+        init = int(state_of("listed")["pid"])
+        runtime.kill()
+        runtime.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{init}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        expect_usage(exec_in(chapter, "listed", "true"), "is not running")
+    expect_usage(exec_in(chapter, "nobody-has-this", "true"), "no container called")
+    h.run_ok(chapter, "true", options=["--net", "none"])  # replays the killed run
+    h.expect(not (STATE / "listed").exists(), "the killed run's state, after the next run")
+
+
+@h.check("--name: a name in use is refused, naming its PID 1; bad names are refused", FROM)
+def name_in_use(chapter):
+    with named(chapter, "taken"):
+        pid = state_of("taken")["pid"]
+        expect_usage(h.run(chapter, "true", options=["--name", "taken", "--net", "none"]),
+                     f"in use by a running container (pid {pid})")
+    for name, words in (("../x", "a name is letters"), ("runs", "state directory uses"),
+                        ("x" * 64, "longer than 63")):
+        expect_usage(h.run(chapter, "true", options=["--name", name]), words)
+
+
 # --- the host as it was -----------------------------------------------------------------
 
 LEAK_RUNS = 1000
-STATE = Path("/run/unshared")  # the lab's own /run (tests/lab)
 
 
 def cgroups_left():
