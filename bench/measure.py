@@ -3,7 +3,10 @@
 
 ROWS.tsv has one row per line: name, group, chapter, what it does, then the
 command's words, all separated by tabs (bench/run writes it). OUT.json gets,
-for each row, one record per round: [wall_ms, gone_ms, cpu_ms, faults].
+for each row, one record per round: [wall_ms, gone_ms, cpu_ms, faults, rss_kib].
+A command may start with redirections written as a shell writes them,
+"3<FILE" (FILE opened read-only as fd 3 of the command): bubblewrap's
+--seccomp FD reads its filter so.
 
 How it measures (bench/README.md says why):
 - Paired: every round runs every row once, in a shuffled order, so a burst
@@ -19,13 +22,22 @@ How it measures (bench/README.md says why):
   (prctl(2) PR_SET_CHILD_SUBREAPER): orphans of the command come to us and
   are reaped (and counted) before the next run starts.
 - faults: page faults (minor + major) of the same tree, from the same rusage.
+- rss_kib: peak resident set size, the largest ru_maxrss that wait4(2)
+  returns for the command and for each orphan we reap. ru_maxrss of one
+  wait4 is the peak of that process or of any descendant it waited for, so
+  this is the peak of the single largest process of the tree (not a sum),
+  the container's command included. (getrusage(RUSAGE_CHILDREN) keeps one
+  maximum over all runs, so it cannot give one run's.)
 
 Settings in the environment: RUNS (rounds kept, default 200), WARMUP (20),
-SEED (the shuffle's, default 1).
+SEED (the shuffle's, default 1), ORDER ("shuffle", the default, or
+"rotate": round N runs the rows in the order of the file, started at row
+N mod the number of rows, so every row goes first, second, ... equally).
 """
 import ctypes
 import json
 import os
+import re
 import random
 import resource
 import shutil
@@ -50,19 +62,35 @@ def tree_usage():
     return (r.ru_utime + r.ru_stime) * 1000, r.ru_minflt + r.ru_majflt
 
 
-def run_once(argv, devnull):
-    """One run of argv: (wall_ms, gone_ms, cpu_ms, faults), or raises on failure."""
+REDIRECTION = re.compile(r"^(\d+)<(.+)$")  # "3<FILE"
+
+
+def split_redirections(words):
+    """(file actions opening each "N<FILE" word, the command after them)."""
+    actions = []
+    while words and REDIRECTION.match(words[0]):
+        fd, path = REDIRECTION.match(words[0]).groups()
+        actions.append((os.POSIX_SPAWN_OPEN, int(fd), path, os.O_RDONLY, 0))
+        words = words[1:]
+    return actions, words
+
+
+def run_once(argv, devnull, opens=()):
+    """One run of argv: (wall_ms, gone_ms, cpu_ms, faults, rss_kib), or raises on failure."""
     cpu0, faults0 = tree_usage()
     signal.alarm(TIMEOUT_S)
     start = time.perf_counter_ns()
     pid = os.posix_spawn(argv[0], argv, os.environ,
-                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)])
-    _, status, _ = os.wait4(pid, 0)
+                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
+                         + list(opens))
+    _, status, usage = os.wait4(pid, 0)
     exited = time.perf_counter_ns()
+    rss = usage.ru_maxrss
     # Orphans it left (reparented to us, the subreaper) end before we stop the clock.
     while True:
         try:
-            os.wait4(-1, 0)
+            _, _, orphan = os.wait4(-1, 0)
+            rss = max(rss, orphan.ru_maxrss)
         except ChildProcessError:
             break
     gone = time.perf_counter_ns()
@@ -70,7 +98,7 @@ def run_once(argv, devnull):
     cpu1, faults1 = tree_usage()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"exit status {os.waitstatus_to_exitcode(status)}")
-    return [(exited - start) / 1e6, (gone - start) / 1e6, cpu1 - cpu0, faults1 - faults0]
+    return [(exited - start) / 1e6, (gone - start) / 1e6, cpu1 - cpu0, faults1 - faults0, rss]
 
 
 def main():
@@ -80,13 +108,14 @@ def main():
         fields = line.rstrip("\n").split("\t")
         # Rows that failed their trial run, or have no peer, have no command ("-").
         if len(fields) >= 5 and fields[1] != "skipped" and fields[4] != "-":
-            argv = fields[4:]
+            opens, argv = split_redirections(fields[4:])
             # posix_spawn(3) does not search PATH: look the program up once, here.
             argv[0] = shutil.which(argv[0]) or argv[0]
-            rows.append((fields[0], argv))
+            rows.append((fields[0], argv, opens))
     runs = int(os.environ.get("RUNS", 200))
     warmup = int(os.environ.get("WARMUP", 20))
     shuffle = random.Random(int(os.environ.get("SEED", 1)))
+    rotate = os.environ.get("ORDER", "shuffle") == "rotate"
 
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
@@ -94,13 +123,17 @@ def main():
     signal.signal(signal.SIGALRM, on_alarm)
     devnull = os.open(os.devnull, os.O_RDWR)
 
-    results = {name: [] for name, _ in rows}
+    results = {name: [] for name, _, _ in rows}
     for round_number in range(warmup + runs):
         order = list(rows)
-        shuffle.shuffle(order)
-        for name, argv in order:
+        if rotate:
+            first = round_number % len(order)
+            order = order[first:] + order[:first]
+        else:
+            shuffle.shuffle(order)
+        for name, argv, opens in order:
             try:
-                record = run_once(argv, devnull)
+                record = run_once(argv, devnull, opens)
             except Hung:
                 sys.exit(f"bench/measure.py: {name}: still running after {TIMEOUT_S} s")
             except (OSError, RuntimeError) as e:
