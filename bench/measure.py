@@ -3,7 +3,7 @@
 
 ROWS.tsv has one row per line: name, group, chapter, what it does, then the
 command's words, all separated by tabs (bench/run writes it). OUT.json gets,
-for each row, one record per round: [wall_ms, gone_ms, cpu_ms, faults, rss_kib].
+for each row, one record per round: [wall_ms, gone_ms, cpu_ms, faults].
 A command may start with redirections written as a shell writes them,
 "3<FILE" (FILE opened read-only as fd 3 of the command): bubblewrap's
 --seccomp FD reads its filter so.
@@ -22,12 +22,9 @@ How it measures (bench/README.md says why):
   (prctl(2) PR_SET_CHILD_SUBREAPER): orphans of the command come to us and
   are reaped (and counted) before the next run starts.
 - faults: page faults (minor + major) of the same tree, from the same rusage.
-- rss_kib: peak resident set size, the largest ru_maxrss that wait4(2)
-  returns for the command and for each orphan we reap. ru_maxrss of one
-  wait4 is the peak of that process or of any descendant it waited for, so
-  this is the peak of the single largest process of the tree (not a sum),
-  the container's command included. (getrusage(RUSAGE_CHILDREN) keeps one
-  maximum over all runs, so it cannot give one run's.)
+- No peak RSS: a child of this Python process starts in its memory
+  (posix_spawn is a vfork), and the kernel keeps that peak across the
+  execve, so every row would show Python's size. bench/peak_rss measures it.
 
 Settings in the environment: RUNS (rounds kept, default 200), WARMUP (20),
 SEED (the shuffle's, default 1), ORDER ("shuffle", the default, or
@@ -76,21 +73,19 @@ def split_redirections(words):
 
 
 def run_once(argv, devnull, opens=()):
-    """One run of argv: (wall_ms, gone_ms, cpu_ms, faults, rss_kib), or raises on failure."""
+    """One run of argv: (wall_ms, gone_ms, cpu_ms, faults), or raises on failure."""
     cpu0, faults0 = tree_usage()
     signal.alarm(TIMEOUT_S)
     start = time.perf_counter_ns()
     pid = os.posix_spawn(argv[0], argv, os.environ,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
                          + list(opens))
-    _, status, usage = os.wait4(pid, 0)
+    _, status, _ = os.wait4(pid, 0)
     exited = time.perf_counter_ns()
-    rss = usage.ru_maxrss
     # Orphans it left (reparented to us, the subreaper) end before we stop the clock.
     while True:
         try:
-            _, _, orphan = os.wait4(-1, 0)
-            rss = max(rss, orphan.ru_maxrss)
+            os.wait4(-1, 0)
         except ChildProcessError:
             break
     gone = time.perf_counter_ns()
@@ -98,7 +93,7 @@ def run_once(argv, devnull, opens=()):
     cpu1, faults1 = tree_usage()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"exit status {os.waitstatus_to_exitcode(status)}")
-    return [(exited - start) / 1e6, (gone - start) / 1e6, cpu1 - cpu0, faults1 - faults0, rss]
+    return [(exited - start) / 1e6, (gone - start) / 1e6, cpu1 - cpu0, faults1 - faults0]
 
 
 def main():
