@@ -29,27 +29,14 @@
 
 namespace {
 
-// The OCI (and libseccomp) name of an action; the errno goes in "errnoRet".
-std::string_view oci_action(seccomp::ActionKind kind) {
-    switch (kind) {
-        case seccomp::ActionKind::kill_thread:
-            return "SCMP_ACT_KILL_THREAD";
-        case seccomp::ActionKind::kill_process:
-            return "SCMP_ACT_KILL_PROCESS";
-        case seccomp::ActionKind::trap:
-            return "SCMP_ACT_TRAP";
-        case seccomp::ActionKind::errno_:
-            return "SCMP_ACT_ERRNO";
-        case seccomp::ActionKind::trace:
-            return "SCMP_ACT_TRACE";
-        case seccomp::ActionKind::log:
-            return "SCMP_ACT_LOG";
-        case seccomp::ActionKind::allow:
-            return "SCMP_ACT_ALLOW";
-    }
-    return "SCMP_ACT_ERRNO";
+// The OCI (and libseccomp) name of an action: describe()'s without its
+// argument ("SCMP_ACT_ERRNO(EPERM)" -> "SCMP_ACT_ERRNO"); the errno goes in "errnoRet".
+std::string oci_action(const seccomp::Action& action) {
+    std::string name = seccomp::describe(action);
+    return name.substr(0, name.find('('));
 }
 
+// The profile parser's operator names, the other way round (its table is its own).
 std::string_view oci_op(seccomp::Op op) {
     switch (op) {
         case seccomp::Op::ne:
@@ -81,7 +68,7 @@ std::string oci_json(const seccomp::Resolved& resolved) {
     std::vector<std::string> rules;
     for (const seccomp::Rule& rule : resolved.rules) {
         std::string text = fmt::format("{{\"names\": {}, \"action\": \"{}\"",
-                                       quoted_list(rule.names), oci_action(rule.action.kind));
+                                       quoted_list(rule.names), oci_action(rule.action));
         if (rule.action.kind == seccomp::ActionKind::errno_)
             text += fmt::format(", \"errnoRet\": {}", rule.action.data);
         if (!rule.args.empty()) {
@@ -95,7 +82,7 @@ std::string oci_json(const seccomp::Resolved& resolved) {
         rules.push_back(text + "}");
     }
     std::string head =
-        fmt::format("{{\"defaultAction\": \"{}\"", oci_action(resolved.default_action.kind));
+        fmt::format("{{\"defaultAction\": \"{}\"", oci_action(resolved.default_action));
     if (resolved.default_action.kind == seccomp::ActionKind::errno_)
         head += fmt::format(", \"defaultErrnoRet\": {}", resolved.default_action.data);
     if (!resolved.flags.empty())
