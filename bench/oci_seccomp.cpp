@@ -4,6 +4,8 @@
 //                      of "linux"), for crun and runc
 //   oci_seccomp bpf    the compiled BPF program (struct sock_filter[]), for bubblewrap's
 //                      --seccomp FD
+//   oci_seccomp caps   the capabilities it is resolved for, which the other runtimes
+//                      must keep too: 11-full's default, Docker's 14 (cap_chown, ...)
 //
 // Both come from the same steps as 11-full's own filter with its defaults:
 // profiles/default.json (Docker's format), resolved for Docker's 14
@@ -95,10 +97,15 @@ std::string oci_json(const seccomp::Resolved& resolved) {
 
 int main(int argc, char** argv) {
     std::string_view what = argc == 2 ? argv[1] : "";
-    if (what != "json" && what != "bpf") {
-        std::fputs("usage: oci_seccomp json|bpf   (11-full's default filter, for bench/runtimes)\n",
-                   stderr);
+    if (what != "json" && what != "bpf" && what != "caps") {
+        std::fputs(
+            "usage: oci_seccomp json|bpf|caps   (11-full's default filter, for bench/runtimes)\n",
+            stderr);
         return 2;
+    }
+    if (what == "caps") {
+        std::puts(caps::names(caps::docker_default(), "\n", "cap_").c_str());
+        return 0;
     }
     // 11-full's defaults: the default profile, Docker's 14 capabilities.
     seccomp::Resolved resolved =
