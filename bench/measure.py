@@ -9,9 +9,9 @@ A command may start with redirections written as a shell writes them,
 --seccomp FD reads its filter so.
 
 How it measures (bench/README.md says why):
-- Paired: every round runs every row once, in a shuffled order, so a burst
-  of other work on the machine lands on all rows alike and a ratio can be
-  taken round by round. WARMUP rounds come first and are not kept.
+- Paired: every round runs every row once, in a shuffled (or rotated)
+  order, so a burst of other work on the machine lands on all rows alike
+  and a ratio can be taken round by round. WARMUP rounds come first and are not kept.
 - wall_ms: from starting the command to its exit (what a shell waits for).
 - gone_ms: until the last process it started has ended too. A runtime that
   exits before its container is gone (bubblewrap does) leaves the rest to
@@ -34,8 +34,8 @@ N mod the number of rows, so every row goes first, second, ... equally).
 import ctypes
 import json
 import os
-import re
 import random
+import re
 import resource
 import shutil
 import signal
