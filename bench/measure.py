@@ -121,7 +121,7 @@ def main():
     results = {name: [] for name, _, _ in rows}
     for round_number in range(warmup + runs):
         order = list(rows)
-        if rotate:
+        if rotate and order:
             first = round_number % len(order)
             order = order[first:] + order[:first]
         else:
