@@ -7,8 +7,9 @@ bench/measure.py's: for each row, one [wall_ms, gone_ms, cpu_ms, faults] per
 round, rounds in the same order for every row, so record i of two rows was
 measured in the same round: a pair. The machine, tools and settings come in
 the environment (MACHINE, TOOLS, REGEN, ROOTFS: the rootfs as shown,
-ROOTFS_PATH: as in the commands). bench/where-the-cpu-goes.md, measured by
-hand, is appended as it is.
+ROOTFS_PATH: as in the commands). bench/runtimes.md (bench/runtimes's
+comparison with crun, runc and bubblewrap) and bench/where-the-cpu-goes.md,
+measured by other runs, are appended as they are.
 """
 import json
 import os
@@ -183,12 +184,15 @@ def main():
     for row in in_group("skipped"):
         p(f"| {row['name']} | | | | {row['note']} |")
     p("")
-    # The analysis is measured by hand, not by this run: kept in bench/ and
-    # appended as it is, so that a new run does not erase it.
-    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "where-the-cpu-goes.md")
-    if os.path.exists(analysis):
-        out.append(open(analysis).read().rstrip("\n"))
-    print("\n".join(out))
+    # Measured by other runs, not by this one: kept in bench/ and appended
+    # as they are, so that a new run does not erase them. runtimes.md is
+    # bench/runtimes's comparison with crun, runc and bubblewrap.
+    here = os.path.dirname(os.path.abspath(__file__))
+    for section in ("runtimes.md", "where-the-cpu-goes.md"):
+        path = os.path.join(here, section)
+        if os.path.exists(path):
+            out.append(open(path).read().rstrip("\n") + "\n")
+    print("\n".join(out).rstrip("\n"))
 
 
 if __name__ == "__main__":
