@@ -296,7 +296,7 @@ def name_in_use(chapter):
 
 # --- the host as it was -----------------------------------------------------------------
 
-LEAK_RUNS = 1000
+LEAK_RUNS = int(os.environ.get("UNSHARED_LEAK_RUNS", "1000"))
 
 
 def cgroups_left():
@@ -316,8 +316,10 @@ def host_side():
                    if p.is_dir() and p.parent.name in ("leases", "ports", "runs")) \
         if STATE.exists() else []
     journals = sorted(p.name for p in (STATE / "runs").glob("*")) if STATE.exists() else []
+    containers = sorted(p.name for p in STATE.iterdir() if p.name not in OWN_ENTRIES) \
+        if STATE.exists() else []
     return {"links": veths, "nft tables": h.lab_nft_tables(), "cgroups": cgroups_left(),
-            "claims": state, "journals": journals}
+            "claims": state, "journals": journals, "state dirs": containers}
 
 
 def reap():
@@ -337,6 +339,28 @@ def killed(chapter, rng, options):
     runtime.wait()
 
 
+def exec_sessions(chapter, i, rng):
+    """A named container with exec sessions: one that ends, one SIGKILLed
+    midway; then the container is stopped or SIGKILLed."""
+    name = f"leak{i}"
+    runtime = h.start(chapter, "sleep", "1000", options=["--name", name, "--net", "none"])
+    deadline = time.monotonic() + 20
+    while runtime.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if state_of(name).get("status") == "running":
+                break
+        time.sleep(0.02)
+    exec_in(chapter, name, "sh", "-c", "echo x > /tmp/x")
+    session = subprocess.Popen([str(h.BIN / chapter), "exec", name, "--", "sleep", "1000"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0, 0.1))
+    session.kill()
+    session.wait()
+    runtime.send_signal(signal.SIGKILL if i % 2 else signal.SIGTERM)
+    runtime.communicate()
+
+
 def leak_round(chapter, i, rng):
     none = ["--net", "none"]
     kinds = [
@@ -348,13 +372,16 @@ def leak_round(chapter, i, rng):
         lambda: killed(chapter, rng, ["--memory", "64M", *none]),
         lambda: h.run(chapter, "true", options=["--pids-limit", "32", "--read-only", *none]),
     ]
+    if i % 10 == 5:  # now and then a named container with exec sessions
+        return exec_sessions(chapter, i, rng)
     if i % 25 == 0:  # now and then on the bridge, killed or not
         return (killed(chapter, rng, []) if i % 50 == 0 else h.run(chapter, "true"))
     return kinds[i % len(kinds)]()
 
 
-@h.check(f"{LEAK_RUNS} runs that succeed, fail, are refused or SIGKILLed, then one clean run: "
-         "no mount, process, cgroup, veth, nft table, lease or journal is left", FROM)
+@h.check(f"{LEAK_RUNS} runs that succeed, fail, are refused or SIGKILLed, with exec sessions, "
+         "then one clean run: no mount, process, cgroup, veth, nft table, lease, journal or "
+         "state dir is left", FROM)
 def no_leaks(chapter):
     libc = ctypes.CDLL(None, use_errno=True)
     before, mounts = host_side(), h.host_mounts()
