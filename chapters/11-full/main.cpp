@@ -14,6 +14,7 @@
 //      with masked and read-only paths of /proc and /sys; pivot_root.
 //   4. Capabilities, no_new_privs, --user (09); NEW: Landlock; the seccomp
 //      filter last (10); then the init and the command.
+#include "common/apparmor.hpp"
 #include "common/caps.hpp"
 #include "common/cgroup.hpp"
 #include "common/cli.hpp"
@@ -43,7 +44,7 @@ const cli::Chapter kChapter{
     "root, resource limits, a time namespace and Landlock.",
     {mnt::options, masked::options, volume::options, uts::options, ipc::options, pid::options,
      host::options, net::options, user::options, overlay::options, caps::options, seccomp::options,
-     cgroup::options, rlimits::options, timens::options, landlock::options}};
+     cgroup::options, rlimits::options, timens::options, landlock::options, apparmor::options}};
 }
 
 int main(int argc, char** argv) {
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
             mnt::enter_root(spec.rootfs, network.mounts(spec.mounts));  // NEW: masked paths
             overlay::finish(spec.overlay);
             console::attach(spec.console);
+            apparmor::confine(spec.apparmor);  // NEW: every process, PID 1 too
             // 4. Landlock (NEW) and seccomp (10) need no_new_privs or CAP_SYS_ADMIN:
             //    with --allow-new-privileges, both come before the drop.
             bool nnp = spec.caps.no_new_privs;
