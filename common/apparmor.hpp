@@ -42,11 +42,13 @@
 // `file` rule lets it run any program under the same profile, "ix").
 //
 // When: after the root and every mount are in place (the profile denies
-// mount: our own set-up must be done), and before no_new_privs: once
-// no_new_privs is set, AppArmor refuses any profile change that is not a
-// reduction of the label held when it was set (security/apparmor/domain.c;
-// runc changes the profile before no_new_privs for the same reason). That
-// is also before Landlock and seccomp, which stay last.
+// mount: our own set-up must be done), and before no_new_privs. Once
+// no_new_privs is set, AppArmor lets a task change profile only from
+// unconfined or to a subset of its label (security/apparmor/domain.c).
+// From an unconfined runtime the change works either way (tried in the VM
+// lane: the same label after no_new_privs), but a runtime that itself runs
+// under a profile (a snap's, say) would be refused; runc moved its change
+// before no_new_privs for that reason. Landlock and seccomp stay last.
 #pragma once
 
 #include <string>
