@@ -118,24 +118,24 @@ void finish_options(spec::Spec& spec) {
         s.absent = fmt::format("apparmor: not enabled on this kernel ({}): no profile", kEnabled);
         return;
     }
-    bool is_loaded = false;
+    std::string not_loaded = fmt::format(
+        "{}: the AppArmor profile {} is not loaded: the container starts without it ({})",
+        spec.program, profile, how_to_load(profile));
     try {
-        is_loaded = loaded(profile);
+        if (loaded(profile)) {
+            s.profile = profile;
+        } else if (by_default) {
+            s.notice = not_loaded;
+        } else {
+            throw error::UsageError(
+                fmt::format("--security-opt apparmor={}: no such profile is loaded ({}; see {})",
+                            name, how_to_load(profile), kProfiles));
+        }
     } catch (const std::system_error&) {
-        // securityfs is not mounted: the kernel will tell when it changes profile.
-        is_loaded = true;
-    }
-    if (is_loaded) {
+        // The list cannot be read here: the change of profile will tell.
         s.profile = profile;
-    } else if (by_default) {
-        s.notice = fmt::format(
-            "{}: the AppArmor profile {} is not loaded: the container starts without it "
-            "({})",
-            spec.program, profile, how_to_load(profile));
-    } else {
-        throw error::UsageError(
-            fmt::format("--security-opt apparmor={}: no such profile is loaded ({}; see {})", name,
-                        how_to_load(profile), kProfiles));
+        s.optional = by_default;
+        s.notice = not_loaded;
     }
 }
 
@@ -159,9 +159,11 @@ bool loaded(const std::string& profile) {
 }
 
 void confine(const Settings& s) {
-    if (!s.notice.empty()) say::line(s.notice);
     if (!s.absent.empty()) explain::note(s.absent);
-    if (s.profile.empty()) return;
+    if (s.profile.empty()) {
+        if (!s.notice.empty()) say::line(s.notice);
+        return;
+    }
     std::string path;
     fd::Fd attr = open_attr(O_WRONLY, path);
     // One write(2) of the whole command: the kernel parses it as one request.
@@ -175,6 +177,10 @@ void confine(const Settings& s) {
     ssize_t n = ::write(attr.get(), command.data(), command.size());
     if (n < 0) {
         int err = errno;
+        if (err == ENOENT && s.optional) {  // no such profile: the default is not loaded
+            say::line(s.notice);
+            return;
+        }
         std::string hint = err == ENOENT   ? how_to_load(s.profile)
                            : err == EPERM  ? "is no_new_privs already set, or the runtime "
                                              "itself confined?"

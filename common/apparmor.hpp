@@ -62,8 +62,12 @@ inline constexpr const char* kDefaultProfile = "unshared-default";
 struct Settings {
     std::string given = "default";  // --security-opt apparmor=VALUE, as given
     std::string profile;            // the profile to confine with; empty: none
-    std::string notice;             // said instead when the default cannot be had
-    std::string absent;             // said under --explain only: why no profile
+    // The default where the list of profiles could not be read (a user who
+    // is not root may not): the kernel says whether it has the profile, and
+    // if not, `notice` is said instead of an error.
+    bool optional = false;
+    std::string notice;  // said instead when the default cannot be had
+    std::string absent;  // said under --explain only: why no profile
 };
 
 // AppArmor is built in and enabled at boot: /sys/module/apparmor/parameters/enabled
@@ -72,7 +76,8 @@ bool enabled();
 
 // Whether `profile` is loaded: its name starts a line of
 // /sys/kernel/security/apparmor/profiles ("NAME (enforce)"). Throws
-// std::system_error when that list cannot be read (securityfs not mounted).
+// std::system_error when that list cannot be read (securityfs not
+// mounted; EACCES for a user who is not root).
 bool loaded(const std::string& profile);
 
 // In the child, after pivot_root and the mounts, before no_new_privs: the

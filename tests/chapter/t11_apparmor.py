@@ -74,6 +74,15 @@ def expect_usage(result, words):
     h.expect(words in lines[0], f"the message {lines[0]!r} does not say {words!r}")
 
 
+def without_securityfs(chapter, *command):
+    """Runs the chapter where the list of profiles cannot be read, as for a
+    user who is not root: securityfs unmounted in a mount namespace of its own."""
+    argv = [str(h.BIN / chapter), "--net", "none", "--rootfs", str(h.ROOTFS), "--", *command]
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'umount /sys/kernel/security && exec "$@"', "sh", *argv],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
 def labels(chapter, options=()):
     """The labels of the container's PID 1 (the init) and of a program it runs."""
     out = h.run_ok(chapter, "sh", "-c", "cat /proc/1/attr/current; echo; cat /proc/self/attr/current",
@@ -128,6 +137,10 @@ def notice_when_not_loaded(chapter):
     h.expect_equal(result.returncode, 0, f"exit status ({result.stderr.strip()!r})")
     h.expect(len(lines) == 1 and "is not loaded" in lines[0] and "apparmor_parser -r" in lines[0],
              f"one line saying how to load the profile, saw {lines}")
+    # Where the list cannot be read, the kernel's answer to the change says it.
+    unlisted = without_securityfs(chapter, "true")
+    h.expect_equal((unlisted.returncode, unlisted.stderr.strip()), (0, lines[0]),
+                   "exit status and stderr where the list of profiles cannot be read")
 
 
 @h.check(f"apparmor_parser loads {PROFILE_FILE.relative_to(h.TOP)}", FROM)
@@ -151,6 +164,9 @@ def confined_by_default(chapter):
     h.expect(f"changeprofile {PROFILE}" in result.stderr and f"aa-exec -p {PROFILE}" in result.stderr,
              "--explain should show the change of profile and its shell equivalent")
     h.expect_equal(h.run(chapter, "true").stderr, "", "stderr of a confined run")
+    unlisted = without_securityfs(chapter, "cat", "/proc/1/attr/current")
+    h.expect_equal((unlisted.returncode, unlisted.stdout.strip("\0\n")), (0, ENFORCED),
+                   f"where the list of profiles cannot be read ({unlisted.stderr.strip()})")
 
 
 @h.check("--security-opt apparmor=unconfined: PID 1 and its programs are 'unconfined'", FROM)
