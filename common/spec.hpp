@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "apparmor.hpp"
 #include "caps.hpp"
 #include "cgroup.hpp"
 #include "console.hpp"
@@ -52,6 +53,7 @@ struct Spec {
     overlay::Settings overlay;            // 11: --read-only, --persist
     timens::Settings timens;              // 11: --time-offset
     landlock::Settings landlock;          // 11: --no-landlock
+    apparmor::Settings apparmor;          // 11: --security-opt apparmor=...
     state::Settings state;                // 11: --name
 };
 

@@ -132,6 +132,9 @@ Saved saved_from(const Fields& fields) {
     saved.no_new_privs = first(fields, "no-new-privileges") != "no";
     saved.landlock = first(fields, "landlock") != "off";
     saved.userns = first(fields, "userns") == "private";
+    std::vector<std::string> apparmor = words_of(fields, "apparmor");
+    if (!apparmor.empty()) saved.apparmor = apparmor[0];
+    saved.apparmor_optional = apparmor.size() > 1 && apparmor[1] == "if-loaded";
     return saved;
 }
 
@@ -384,6 +387,9 @@ void Dir::save(const spec::Spec& spec, pid_t init, const std::vector<std::string
         text.line("ulimit", rlimits::format(limit));
     text.line("landlock", std::string(spec.landlock.enabled ? "on" : "off"));
     text.each("landlock-writable", spec.landlock.writable);
+    text.line("apparmor",
+              std::vector<std::string>{spec.apparmor.profile,
+                                       spec.apparmor.optional ? "if-loaded" : "required"});
     text.line("userns", std::string(spec.user.enabled ? "private" : "host"));
     explain::step({fmt::format("write(\"{}\")", (path_ / "state").string()),
                    fmt::format("cat > {}   (pid {}, the resolved spec)",
@@ -493,6 +499,12 @@ void fill_spec(const Saved& saved, spec::Spec& spec) {
     spec.landlock.enabled = saved.landlock;
     spec.landlock.writable = saved.landlock_writable;
     spec.user.enabled = saved.userns;
+    spec.apparmor.given = saved.apparmor.empty() ? "unconfined" : saved.apparmor;
+    spec.apparmor.profile = saved.apparmor;
+    spec.apparmor.optional = saved.apparmor_optional;
+    spec.apparmor.notice = fmt::format(
+        "apparmor: profile {} is not loaded: exec runs without it, as the container does",
+        saved.apparmor);
     spec.command.env = saved.env;
     spec.rootfs = saved.rootfs;
 }

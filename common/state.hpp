@@ -16,7 +16,8 @@
 //   created     2026-12-01T15:30:02Z
 //   command     /bin/sh -c ...       (what ps shows)
 //   rootfs, cgroup, env, caps, no-new-privileges, user, seccomp, ulimit,
-//   landlock, landlock-writable, userns: the resolved spec, what exec applies
+//   landlock, landlock-writable, apparmor, userns: the resolved spec, what
+//   exec applies
 //
 // Values are percent-encoded as in the journal (host::escape), so any byte is
 // safe on one line. The directory is 0700 and the file 0600: the environment
@@ -104,6 +105,8 @@ struct Saved {
     std::vector<std::string> ulimits;  // "nofile=1024:1024", as --ulimit spells them
     std::string caps, user;            // caps: names, "chown,kill"; user: "UID:GID"
     std::string user_given, user_home;
+    std::string apparmor;            // the profile, "" for none
+    bool apparmor_optional = false;  // the default, which may not be loaded
     bool no_new_privs = true, landlock = true, userns = false;
 };
 
@@ -131,8 +134,8 @@ Running open(const std::filesystem::path& state_dir, const std::string& name);
 int print_list(const std::filesystem::path& state_dir);
 
 // Fills the slices of `spec` that exec applies from a saved state: the
-// capabilities, no_new_privs, user, seccomp profile, rlimits, Landlock and
-// environment. Throws error::UsageError if the state is not understood.
+// capabilities, no_new_privs, user, seccomp profile, rlimits, Landlock,
+// AppArmor profile and environment. Throws error::UsageError if the state is not understood.
 void fill_spec(const Saved& saved, spec::Spec& spec);
 
 }  // namespace state

@@ -12,11 +12,13 @@
 //      hostname and network, then NEW: the rootfs as an overlay, so that
 //      nothing is written into the user's directory; the mount table, now
 //      with masked and read-only paths of /proc and /sys; pivot_root.
-//   4. Capabilities, no_new_privs, --user (09); NEW: Landlock; the seccomp
-//      filter last (10); then the init and the command.
+//   4. NEW: the AppArmor profile; capabilities, no_new_privs, --user (09);
+//      NEW: Landlock; the seccomp filter last (10); then the init and the
+//      command.
 // NEW: the container has a name, and a state file that says which process it
 // is. `11-full ps` lists them; `11-full exec NAME -- CMD` starts one more
 // process in a running container, locked down as its first one was.
+#include "common/apparmor.hpp"
 #include "common/caps.hpp"
 #include "common/cgroup.hpp"
 #include "common/cli.hpp"
@@ -44,18 +46,22 @@ namespace {
 const cli::Chapter kChapter{
     "11-full",
     "Run a command in a container with every mechanism of 01-10, masked paths, an overlay\n"
-    "root, resource limits, a time namespace and Landlock.\n"
+    "root, resource limits, a time namespace, Landlock and AppArmor.\n"
     "Also: 11-full ps (the running containers), 11-full exec NAME -- CMD (one more\n"
     "process in one of them). See 11-full ps --help, 11-full exec --help.",
     {mnt::options, masked::options, volume::options, uts::options, ipc::options, pid::options,
      host::options, net::options, user::options, overlay::options, caps::options, seccomp::options,
-     cgroup::options, rlimits::options, timens::options, landlock::options, state::options}};
+     cgroup::options, rlimits::options, timens::options, landlock::options, apparmor::options,
+     state::options}};
 
-// 4. The last steps, the same for the container and for exec: capabilities,
-// no_new_privs and --user (09), Landlock (NEW) and the seccomp filter (10).
+// 4. The last steps, the same for the container and for exec: NEW: the
+// AppArmor profile; capabilities, no_new_privs and --user (09), Landlock
+// (NEW) and the seccomp filter (10). AppArmor comes after the mounts (its
+// profile denies mount) and before no_new_privs, as runc orders it.
 // Landlock and seccomp need no_new_privs or CAP_SYS_ADMIN: with
 // --allow-new-privileges, both come before the drop.
 void lock_down(const spec::Spec& spec, const seccomp::Filter& filter) {
+    apparmor::confine(spec.apparmor);  // every process, PID 1 too
     bool nnp = spec.caps.no_new_privs;
     if (!nnp) {
         landlock::restrict_self(spec.landlock);
