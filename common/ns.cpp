@@ -1,5 +1,6 @@
 #include "ns.hpp"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <fmt/core.h>
@@ -66,6 +67,16 @@ Set differing_from_self(int pid) {
 }
 
 void join(int pidfd, int pid, const Set& set) {
+    // First, not dumpable (prctl(2) PR_SET_DUMPABLE): from the setns on, we
+    // meet the container's processes, and a hostile root among them may try
+    // to ptrace(2) us, or read our /proc/PID/environ and fds, while we still
+    // hold more than they do (runc's CVE-2016-9962). Non-dumpable, that needs
+    // CAP_SYS_PTRACE, which the container lacks. The command forked from us
+    // shares our memory until its execve(2), which makes it dumpable again,
+    // as any process of the container is.
+    explain::step({"prctl(PR_SET_DUMPABLE, 0)", "(no shell equivalent: runc exec does it too)",
+                   "prctl(2), ptrace(2) \"Ptrace access mode checking\""});
+    error::check_syscall(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE, 0)");
     std::string call = fmt::format("setns(pidfd of {}, {})", pid, set.flag_names());
     std::string shell = fmt::format("nsenter --target {}", pid);
     for (const Namespace* n : kAll)

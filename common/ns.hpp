@@ -82,6 +82,7 @@ class Set {
 // device and inode number, as lsns(8) compares them).
 Set differing_from_self(int pid);
 
+// Makes us non-dumpable (see ns.cpp: CVE-2016-9962), then
 // setns(2) on a pidfd (Linux 5.8): joins every namespace of `set` that the
 // pidfd's process is in, in one call and in the order the kernel needs
 // (the user namespace first, so that our capabilities count in it). The pid

@@ -212,6 +212,14 @@ struct Launch {
 // The child of start_command: runs on its own small stack in our memory.
 int launch_command(void* arg) {
     auto* launch = static_cast<Launch*>(arg);
+    // The command dies with the process that started it (prctl(2)
+    // PR_SET_PDEATHSIG, kept across execve(2)). In a container that is PID 1,
+    // whose end kills the whole PID namespace anyway; `exec`'s process is
+    // not PID 1, and a SIGKILLed `11-full exec` must not leave its command.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        launch->failure = {"prctl(PR_SET_PDEATHSIG, SIGKILL)", errno};
+        ::_exit(125);
+    }
     launch->failure = exec_prepared(launch->argv.data(), launch->envp.data());
     ::_exit(launch->failure.call == kExecvp ? exit_status_of_exec(launch->failure.error) : 125);
 }

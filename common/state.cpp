@@ -293,6 +293,11 @@ fd::Fd open_pidfd(const Saved& saved) {
     // process the pidfd holds is the container's (see state.hpp).
     std::optional<std::string> started = host::start_time(saved.pid);
     if (!started || *started != saved.start_time) return {};
+    // A PID 1 that has ended but is not reaped yet (a zombie: its runtime
+    // was just killed) still has its pid and start time, but no namespaces
+    // any more: /proc/PID/ns/ is empty (proc(5)).
+    struct stat st {};
+    if (::stat(fmt::format("/proc/{}/ns/mnt", saved.pid).c_str(), &st) == -1) return {};
     return pidfd;
 }
 
@@ -444,7 +449,10 @@ Running open(const fs::path& state_dir, const std::string& name) {
     Running running;
     running.saved = saved_from(parse_fields(read_state(dir.get(), path), path));
     if (running.saved.status != "running")
-        throw UsageError(fmt::format("container {} is still being set up: try again", name));
+        throw UsageError(fmt::format(
+            "container {} is not running yet: it is being set up, or its runtime was killed "
+            "during the set-up (the next run, or --cleanup, removes what it left)",
+            name));
     explain::step(
         {fmt::format("pidfd_open({}, 0)", running.saved.pid),
          fmt::format("(the pid, checked against its start time {})", running.saved.start_time),
@@ -453,7 +461,13 @@ Running open(const fs::path& state_dir, const std::string& name) {
     if (!running.pidfd)
         throw UsageError(fmt::format("container {} is not running: its PID 1 ({}) has ended", name,
                                      running.saved.pid));
-    running.joined = ns::differing_from_self(running.saved.pid);
+    try {
+        running.joined = ns::differing_from_self(running.saved.pid);
+    } catch (const std::system_error& e) {
+        if (e.code().value() != ENOENT) throw;  // it ended after the check above
+        throw UsageError(fmt::format("container {} is not running: its PID 1 ({}) has ended", name,
+                                     running.saved.pid));
+    }
     return running;
 }
 
@@ -502,9 +516,10 @@ void fill_spec(const Saved& saved, spec::Spec& spec) {
     spec.apparmor.given = saved.apparmor.empty() ? "unconfined" : saved.apparmor;
     spec.apparmor.profile = saved.apparmor;
     spec.apparmor.optional = saved.apparmor_optional;
-    spec.apparmor.notice = fmt::format(
-        "apparmor: profile {} is not loaded: exec runs without it, as the container does",
-        saved.apparmor);
+    if (!saved.apparmor.empty())
+        spec.apparmor.notice = fmt::format(
+            "apparmor: profile {} is not loaded: exec runs without it, as the container does",
+            saved.apparmor);
     spec.command.env = saved.env;
     spec.rootfs = saved.rootfs;
 }

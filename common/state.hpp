@@ -103,7 +103,7 @@ struct Saved {
     std::string start_time;
     std::vector<std::string> command, cgroups, env, landlock_writable;
     std::vector<std::string> ulimits;  // "nofile=1024:1024", as --ulimit spells them
-    std::string caps, user;            // caps: names, "chown,kill"; user: "UID:GID"
+    std::string caps, user;            // caps: the mask, "0xa80425fb"; user: "UID:GID"
     std::string user_given, user_home;
     std::string apparmor;            // the profile, "" for none
     bool apparmor_optional = false;  // the default, which may not be loaded

@@ -240,6 +240,8 @@ def exec_joins(chapter):
         h.expect_equal(seen.get("no_new_privs"), "1", "no_new_privs in exec")
         h.expect(seen.get("mode") == "2" or seen.get("seccomp") == "2",
                  f"seccomp mode in exec: {out.strip()!r}")
+        quiet = exec_in(chapter, "web1", "true")
+        h.expect_equal(quiet.stderr, "", "what exec says on stderr for a command that succeeds")
         pids = exec_ok(chapter, "web1", "ps", "-o", "pid,comm").split()
         h.expect("sleep" in pids and "ps" in pids and len(pids) <= 8,
                  f"exec's ps shows the container's processes only: {pids}")
@@ -257,6 +259,22 @@ def exec_confined(chapter):
                        "exec's exit status")
     with named(chapter, "free", ["--userns", "host", *NO_LANDLOCK]):
         exec_ok(chapter, "free", "sh", "-c", "echo x > /root-file")
+
+
+@h.check("exec SIGKILLed: its command does not stay in the container", FROM)
+def exec_killed(chapter):
+    with named(chapter, "killed"):
+        session = subprocess.Popen([str(h.BIN / chapter), "exec", "killed", "--", "sleep", "1000"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        command = h.wait_for_descendant(session.pid, "sleep")
+        session.kill()
+        session.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{command}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        h.expect(not Path(f"/proc/{command}").exists(),
+                 f"exec's command (pid {command}) still runs 10 s after exec was SIGKILLed")
 
 
 @h.check("ps lists the running containers by name with PID 1 and command; exec into one "

@@ -72,6 +72,6 @@ TEST_CASE("state::open: a name nobody has, a container still being created") {
     host::Ledger run{state.path};
     state::Settings web{"web", false};
     state::Dir dir = state::claim(run, state.path, web);
-    CHECK_THROWS_WITH_AS(state::open(state.path, "web"), doctest::Contains("being set up"),
+    CHECK_THROWS_WITH_AS(state::open(state.path, "web"), doctest::Contains("not running yet"),
                          error::UsageError);
 }
