@@ -587,10 +587,35 @@ std::vector<Write> writes_for(const Limits& limits, Version version, bool swap_f
 Cgroup::Cgroup(Version version, std::vector<Dir> dirs, Limits limits)
     : version_(version), dirs_(std::move(dirs)), limits_(limits) {}
 
+Cgroup open_existing(const std::vector<std::string>& paths) {
+    Layout layout = detect();
+    std::vector<Cgroup::Dir> dirs;
+    for (const std::string& path : paths) {
+        fs::path dir{path};
+        auto holds = [&](const Hierarchy& h) {
+            auto [end, at] = std::mismatch(h.root.begin(), h.root.end(), dir.begin(), dir.end());
+            return end == h.root.end() && at != dir.end();
+        };
+        auto hierarchy = std::find_if(layout.hierarchies.begin(), layout.hierarchies.end(), holds);
+        if (hierarchy == layout.hierarchies.end())
+            throw std::runtime_error(fmt::format("{}: not in a cgroup hierarchy of ours", path));
+        fd::Fd fd{check_syscall(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                                fmt::format("open(\"{}\")", path))};
+        dirs.push_back({path, hierarchy->controllers, std::move(fd)});
+    }
+    return Cgroup{layout.version, std::move(dirs), Limits{}};
+}
+
 const Cgroup::Dir* Cgroup::dir_with(std::string_view controller) const {
     for (const Dir& dir : dirs_)
         if (version_ == Version::v2 || has(dir.controllers, controller)) return &dir;
     return nullptr;
+}
+
+std::vector<std::string> Cgroup::paths() const {
+    std::vector<std::string> paths;
+    for (const Dir& dir : dirs_) paths.push_back(dir.path.string());
+    return paths;
 }
 
 int Cgroup::fd() const {

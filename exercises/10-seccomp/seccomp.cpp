@@ -402,19 +402,24 @@ void add_options(CLI::App& app, spec::Spec& spec) {
 }
 
 void finish_options(spec::Spec& spec) {
-    Settings& settings = spec.seccomp;
-    settings.confined = settings.choice != "unconfined";
-    if (!settings.confined) return;
-    if (settings.choice.empty()) throw error::UsageError("--seccomp-profile: the path is empty");
-    try {
-        settings.profile =
-            settings.choice == "default" ? default_profile() : read_file(settings.choice);
-    } catch (const error::UsageError& e) {
-        throw error::UsageError(std::string("--seccomp-profile ") + e.what());
-    }
+    spec.seccomp = settings_for(spec.seccomp.choice);
 }
 
 }  // namespace
+
+Settings settings_for(const std::string& choice) {
+    Settings settings;
+    settings.choice = choice;
+    settings.confined = choice != "unconfined";
+    if (!settings.confined) return settings;
+    if (choice.empty()) throw error::UsageError("--seccomp-profile: the path is empty");
+    try {
+        settings.profile = choice == "default" ? default_profile() : read_file(choice);
+    } catch (const error::UsageError& e) {
+        throw error::UsageError(std::string("--seccomp-profile ") + e.what());
+    }
+    return settings;
+}
 
 const cli::Group options{"seccomp", add_options, finish_options};
 
