@@ -184,7 +184,24 @@ def wait_for_descendant(pid, name, timeout=10):
             except OSError:
                 pass
         time.sleep(0.02)
-    raise Failed(f"no {name} process started under the runtime")
+    raise Failed(f"no {name} process started under the runtime within {timeout} s; "
+                 f"where it waits: {where_waiting(pid)}")
+
+
+def where_waiting(pid):
+    """Each process of the tree, its state and the kernel function it sleeps
+    in (/proc/PID/wchan), for a failure message: what a hang waits for."""
+    seen = []
+    for p in sorted({pid, *descendants_of(pid)}):
+        try:
+            comm = Path(f"/proc/{p}/comm").read_text().strip()
+            stat = Path(f"/proc/{p}/stat").read_text()
+            state = stat[stat.rindex(")") + 2:].split()[0]
+            wchan = Path(f"/proc/{p}/wchan").read_text().strip() or "-"
+            seen.append(f"{p} {comm} {state} {wchan}")
+        except (OSError, ValueError):
+            pass
+    return "; ".join(seen) or "(no process left)"
 
 
 @contextmanager

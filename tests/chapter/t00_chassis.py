@@ -333,7 +333,8 @@ def full_stderr_during_grace(chapter):
         runtime = subprocess.Popen(
             [str(h.BIN / chapter), "--no-init", "--rootfs", str(h.ROOTFS), "--", "sleep", "1000"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=write_end)
-        h.wait_for_descendant(runtime.pid, "sleep")
+        # The start is not what this check times: a loaded CI machine may be slow.
+        h.wait_for_descendant(runtime.pid, "sleep", timeout=60)
         runtime.send_signal(signal.SIGTERM)  # PID 1 ignores it: the grace time runs out
         try:
             status = runtime.wait(timeout=15)
