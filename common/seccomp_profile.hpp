@@ -105,6 +105,10 @@ struct Profile {
 // Parses a profile; `origin` names it in messages. Throws error::UsageError.
 Profile parse(std::string_view json, const std::string& origin);
 
+// The text of FILE. A missing or unreadable file, or one that is not a
+// regular file, is an error::UsageError naming it.
+std::string read_text(const std::filesystem::path& file);
+
 // Reads and parses FILE. A missing or unreadable file, or one that is not a
 // regular file, is an error::UsageError naming it.
 Profile read_file(const std::filesystem::path& file);
