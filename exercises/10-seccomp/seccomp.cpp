@@ -29,14 +29,14 @@ namespace seccomp {
 using error::check_negative_errno;
 
 Filter::Filter(Filter&& other) noexcept
-    : summary(std::move(other.summary)),
+    : program(std::move(other.program)),
+      flags(other.flags),
+      cached(std::move(other.cached)),
+      summary(std::move(other.summary)),
       shell(std::move(other.shell)),
       unknown_names(std::move(other.unknown_names)),
       shadowed(std::move(other.shadowed)),
       rules_added(other.rules_added),
-      program(std::move(other.program)),
-      flags(other.flags),
-      cached(std::move(other.cached)),
       context_(std::exchange(other.context_, nullptr)) {
     other.program.clear();
 }
@@ -329,8 +329,6 @@ void explain_rules(const Filter& filter, const Counts& counts) {
                         seccomp_version()->major, seccomp_version()->minor,
                         seccomp_version()->micro, fmt::join(filter.unknown_names, ", ")));
     for (const std::string& line : filter.shadowed) explain::note("seccomp: " + line);
-    explain::note(fmt::format("seccomp: the filter is a BPF program of {} instructions",
-                              filter.program.size()));
 }
 
 // "defaultErrno, errno (in 14 places)": the keys of a profile that nothing
@@ -422,9 +420,11 @@ Filter build(const Resolved& resolved) {
     filter.shadowed = shadowed_rules(resolved);
     filter.summary = fmt::format("{}: {} rules, default {}", resolved.origin, filter.rules_added,
                                  describe(resolved.default_action));
+    if (explain::enabled()) explain_rules(filter, counts);
     compile(filter);
     filter.flags = flags_of(resolved.flags);
-    if (explain::enabled()) explain_rules(filter, counts);
+    explain::note(fmt::format("seccomp: the filter is a BPF program of {} instructions",
+                              filter.program.size()));
     return filter;
 }
 
