@@ -398,7 +398,7 @@ std::string_view default_profile_json() {
 }
 
 const Profile& default_profile() {
-    static const Profile profile = parse(kDefaultProfileJson, "default (profiles/default.json)");
+    static const Profile profile = parse(kDefaultProfileJson, std::string(kDefaultOrigin));
     return profile;
 }
 

@@ -114,8 +114,12 @@ std::string read_text(const std::filesystem::path& file);
 Profile read_file(const std::filesystem::path& file);
 
 // The project's own default profile (profiles/default.json, compiled into
-// the binary at build time: see common/CMakeLists.txt), parsed once.
+// the binary at build time: see common/CMakeLists.txt), parsed once, the
+// first time it is asked for.
 const Profile& default_profile();
+
+// How messages name it (its Profile::origin).
+inline constexpr std::string_view kDefaultOrigin = "default (profiles/default.json)";
 
 // The text of profiles/default.json, as compiled in.
 std::string_view default_profile_json();

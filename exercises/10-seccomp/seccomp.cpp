@@ -457,6 +457,22 @@ CacheEntry cache_entry(const Settings& settings, const Target& target) {
     return entry;
 }
 
+std::string origin_of(const Settings& settings) {
+    return settings.choice == "default" ? std::string(kDefaultOrigin) : settings.profile.origin;
+}
+
+// The flags a cached program is loaded with (flags_of the profile's). A
+// FILE's profile is parsed already; the default profile is parsed only if
+// its text could name a flag at all: a flag is a JSON string, written out
+// ("SECCOMP_FILTER_FLAG_LOG") or with backslash-u escapes. profiles/default.json has
+// neither, so a cache hit parses nothing.
+unsigned cached_flags(const Settings& settings) {
+    bool may_name_a_flag = settings.text.find("FILTER_FLAG_") != std::string::npos ||
+                           settings.text.find("\\u") != std::string::npos;
+    if (settings.choice == "default" && !may_name_a_flag) return 0;
+    return flags_of(profile_of(settings).flags);
+}
+
 // The filter from the cache, if it holds this profile's program.
 std::optional<Filter> from_cache(const Settings& settings, const CacheEntry& entry) {
     if (!entry.dir) return std::nullopt;
@@ -467,10 +483,10 @@ std::optional<Filter> from_cache(const Settings& settings, const CacheEntry& ent
     if (found.program.empty()) return std::nullopt;
     Filter filter;
     filter.program = std::move(found.program);
-    filter.flags = flags_of(settings.profile.flags);
+    filter.flags = cached_flags(settings);
     filter.cached = entry.path.string();
-    filter.summary = fmt::format("{}: cached, default {}", settings.profile.origin,
-                                 describe(settings.profile.default_action));
+    filter.summary =
+        fmt::format("{}: cached, {} instructions", origin_of(settings), filter.program.size());
     explain::note(fmt::format(
         "seccomp: the program is in the cache, {} ({} instructions; its name is the SHA-256 of "
         "the profile's text, the capabilities, the machine, libseccomp's version and this "
@@ -499,18 +515,19 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
     }
     Target target = this_machine(capabilities);
     explain::note(fmt::format("seccomp: profile {}, for {} with {} capabilities, kernel {}.{}",
-                              settings.profile.origin, target.arch, target.capabilities.size(),
+                              origin_of(settings), target.arch, target.capabilities.size(),
                               target.kernel.major, target.kernel.minor));
-    if (!settings.profile.ignored.empty())
+    // Only under --explain: for the default profile this is its parse.
+    if (explain::enabled() && !profile_of(settings).ignored.empty())
         explain::note(fmt::format("seccomp: not used (Docker ignores them too): {}",
-                                  ignored_keys(settings.profile.ignored)));
+                                  ignored_keys(profile_of(settings).ignored)));
     CacheEntry entry = cache_entry(settings, target);
     std::optional<Filter> cached = from_cache(settings, entry);
     Filter filter;
     if (cached) {
         filter = std::move(*cached);
     } else {
-        Resolved resolved = resolve(settings.profile, target);
+        Resolved resolved = resolve(profile_of(settings), target);
         for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
         filter = build(resolved);
         filter.release_context();  // the program is all load() needs; 600 KB of rules go
@@ -565,6 +582,10 @@ void finish_options(spec::Spec& spec) {
 
 }  // namespace
 
+const Profile& profile_of(const Settings& settings) {
+    return settings.choice == "default" ? default_profile() : settings.profile;
+}
+
 Settings settings_for(const std::string& choice) {
     Settings settings;
     settings.choice = choice;
@@ -574,7 +595,7 @@ Settings settings_for(const std::string& choice) {
     try {
         settings.text =
             choice == "default" ? std::string(default_profile_json()) : read_text(choice);
-        settings.profile = choice == "default" ? default_profile() : parse(settings.text, choice);
+        if (choice != "default") settings.profile = parse(settings.text, choice);
     } catch (const error::UsageError& e) {
         throw error::UsageError(std::string("--seccomp-profile ") + e.what());
     }
