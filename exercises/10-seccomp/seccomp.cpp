@@ -464,8 +464,8 @@ std::string origin_of(const Settings& settings) {
 // The flags a cached program is loaded with (flags_of the profile's). A
 // FILE's profile is parsed already; the default profile is parsed only if
 // its text could name a flag at all: a flag is a JSON string, written out
-// ("SECCOMP_FILTER_FLAG_LOG") or with backslash-u escapes. profiles/default.json has
-// neither, so a cache hit parses nothing.
+// ("SECCOMP_FILTER_FLAG_LOG") or with backslash-u escapes.
+// profiles/default.json has neither, so a cache hit parses nothing.
 unsigned cached_flags(const Settings& settings) {
     bool may_name_a_flag = settings.text.find("FILTER_FLAG_") != std::string::npos ||
                            settings.text.find("\\u") != std::string::npos;
