@@ -207,6 +207,7 @@ int run_exec(const Chapter& chapter, int argc, char** argv,
         if (spec.explain) explain::enable(program);
         state::Running target = state::open(state_dir, name);
         spec.program = program;
+        spec.host.state_dir = state_dir;
         state::fill_spec(target.saved, spec);
         if (spec.command.argv.empty()) spec.command.argv = {"/bin/sh"};
         spec.command.env = process::with_entries(spec.command.env, env);

@@ -34,7 +34,7 @@ constexpr Hint kHints[] = {
     {ENOENT, "mount",
      "does the mount point exist in the rootfs? unshared never creates it for you"},
     {ENOENT, "chdir", "does that directory exist in the rootfs?"},
-    {EACCES, "seccomp_load",
+    {EACCES, "seccomp(SECCOMP_SET_MODE_FILTER",
      "the kernel takes a filter only with no_new_privs set (prctl PR_SET_NO_NEW_PRIVS) or with "
      "CAP_SYS_ADMIN: seccomp(2)"},
 };

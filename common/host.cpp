@@ -122,6 +122,16 @@ StateDir open_state(const fs::path& path) {
     return state;
 }
 
+}  // namespace
+
+fd::Fd open_private_subdir(const fs::path& state_dir, const std::string& name) {
+    fd::Fd dir = open_private_dir(AT_FDCWD, state_dir.string(), state_dir);
+    search_only_for_others(dir, state_dir);
+    return open_private_dir(dir.get(), name, state_dir / name);
+}
+
+namespace {
+
 // Holds flock(2) LOCK_EX on <state>/lock while it lives: every decision that
 // looks at more than one journal is made under it (see the callers).
 class StateLock {

@@ -42,6 +42,8 @@
 //   lock                   flock(2)ed for each decision spanning journals
 //   runs/<name>.journal    a journal per run, locked while the run lives
 //   kept/<name>.journal    journals handed over by keep(), never replayed
+//   seccomp/<sha256>.bpf   compiled seccomp filters (seccomp.hpp), 0700: nothing to
+//                          undo, /run is cleared at boot
 //
 // A journal is text, one line per step, oldest first, arg percent-encoded:
 //   own cgroup-dir /sys/fs/cgroup/unshared/web1
@@ -201,6 +203,11 @@ std::optional<std::string> unescape(std::string_view text);
 // after boot); nullopt if there is no such process. The pair (pid, start
 // time) names one process for the whole boot, where a pid alone may be reused.
 std::optional<std::string> start_time(pid_t pid);
+// <state_dir>/NAME, a directory of the runtime's alone (0700, checked as the
+// state directory is: ours, writable by nobody else), made if needed, and the
+// state directory with it (0711). For what is no journal: seccomp's cache.
+fd::Fd open_private_subdir(const std::filesystem::path& state_dir, const std::string& name);
+
 // chmod 0711 of a directory of the state dir that a container's set-up
 // must walk through: search for others, no listing, no writing.
 void search_only_for_others(const fd::Fd& dir, const std::filesystem::path& path);

@@ -1,8 +1,11 @@
 #include "seccomp.hpp"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -18,6 +21,7 @@
 #include "error.hpp"
 #include "explain.hpp"
 #include "fd.hpp"
+#include "host.hpp"
 #include "spec.hpp"
 
 namespace seccomp {
@@ -25,12 +29,17 @@ namespace seccomp {
 using error::check_negative_errno;
 
 Filter::Filter(Filter&& other) noexcept
-    : summary(std::move(other.summary)),
+    : program(std::move(other.program)),
+      flags(other.flags),
+      cached(std::move(other.cached)),
+      summary(std::move(other.summary)),
       shell(std::move(other.shell)),
       unknown_names(std::move(other.unknown_names)),
       shadowed(std::move(other.shadowed)),
       rules_added(other.rules_added),
-      context_(std::exchange(other.context_, nullptr)) {}
+      context_(std::exchange(other.context_, nullptr)) {
+    other.program.clear();
+}
 
 Filter& Filter::operator=(Filter&& other) noexcept {
     if (this != &other) {
@@ -40,13 +49,21 @@ Filter& Filter::operator=(Filter&& other) noexcept {
         shadowed = std::move(other.shadowed);
         shell = std::move(other.shell);
         rules_added = other.rules_added;
+        program = std::move(other.program);
+        other.program.clear();
+        flags = other.flags;
+        cached = std::move(other.cached);
         context_ = std::exchange(other.context_, nullptr);
     }
     return *this;
 }
 
 Filter::~Filter() {
-    if (context_ != nullptr) seccomp_release(context_);
+    release_context();
+}
+
+void Filter::release_context() {
+    if (context_ != nullptr) seccomp_release(std::exchange(context_, nullptr));
 }
 
 namespace {
@@ -127,6 +144,8 @@ void set_attributes(scmp_filter_ctx ctx, const std::vector<std::string>& flags) 
         explain::step({"seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)", "", "seccomp_attr_set(3)"});
         set_attribute(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "SCMP_FLTATR_CTL_OPTIMIZE");
     }
+    // Each of these attributes makes seccomp_load(3) pass one flag to
+    // seccomp(2); load() passes the same flags itself (flags_of, below).
     static const std::map<std::string, std::pair<scmp_filter_attr, const char*>> kFlagAttributes{
         {"SECCOMP_FILTER_FLAG_LOG", {SCMP_FLTATR_CTL_LOG, "SCMP_FLTATR_CTL_LOG"}},
         {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", {SCMP_FLTATR_CTL_SSB, "SCMP_FLTATR_CTL_SSB"}},
@@ -137,6 +156,36 @@ void set_attributes(scmp_filter_ctx ctx, const std::vector<std::string>& flags) 
         explain::step({fmt::format("seccomp_attr_set({}, 1)", name), "", "seccomp_attr_set(3)"});
         set_attribute(ctx, attr, 1, name);
     }
+}
+
+// The flags of seccomp(SECCOMP_SET_MODE_FILTER) that stand for the
+// attributes set_attributes() gives a context: what seccomp_load(3) would
+// pass. SCMP_FLTATR_CTL_NNP is 0 (no prctl of libseccomp's: chapter 09 sets
+// no_new_privs), SYSRAWRC only changes what libseccomp returns, OPTIMIZE
+// only the program's shape; the profile's flags each become one flag
+// (seccomp(2)): LOG logs every action but ALLOW, SPEC_ALLOW leaves the
+// speculative store bypass mitigation off, TSYNC puts the filter on every
+// thread (the child has one).
+unsigned flags_of(const std::vector<std::string>& flags) {
+    static const std::map<std::string, unsigned> kFlags{
+        {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+        {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+        {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    };
+    unsigned bits = 0;
+    for (const std::string& flag : flags)
+        bits |= kFlags.at(flag);  // parse() let only these through
+    return bits;
+}
+
+// "SECCOMP_FILTER_FLAG_LOG|SECCOMP_FILTER_FLAG_TSYNC", or "0": for --explain.
+std::string flags_text(unsigned flags) {
+    std::vector<std::string> names;
+    if ((flags & SECCOMP_FILTER_FLAG_TSYNC) != 0) names.emplace_back("SECCOMP_FILTER_FLAG_TSYNC");
+    if ((flags & SECCOMP_FILTER_FLAG_LOG) != 0) names.emplace_back("SECCOMP_FILTER_FLAG_LOG");
+    if ((flags & SECCOMP_FILTER_FLAG_SPEC_ALLOW) != 0)
+        names.emplace_back("SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    return names.empty() ? "0" : fmt::format("{}", fmt::join(names, "|"));
 }
 
 // "SCMP_ARCH_X86_64" -> libseccomp's token; 0 if it does not know the name.
@@ -262,18 +311,7 @@ std::vector<std::string> shadowed_rules(const Resolved& resolved) {
     return shadowed;
 }
 
-// The size of the BPF program, for --explain: seccomp_export_bpf(3) writes
-// it to an fd; each instruction is 8 bytes (struct sock_filter).
-size_t bpf_instructions(scmp_filter_ctx ctx) {
-    fd::Fd memfd{error::check_syscall(::memfd_create("seccomp-bpf", MFD_CLOEXEC),
-                                      "memfd_create(\"seccomp-bpf\")")};
-    check_negative_errno(seccomp_export_bpf(ctx, memfd.get()), "seccomp_export_bpf()");
-    struct stat st {};
-    error::check_syscall(::fstat(memfd.get(), &st), "fstat(memfd)");
-    return static_cast<size_t>(st.st_size) / 8;
-}
-
-void explain_rules(const Filter& filter, const Counts& counts, scmp_filter_ctx ctx) {
+void explain_rules(const Filter& filter, const Counts& counts) {
     std::string per_action;
     for (const auto& [action, n] : counts.by_action)
         per_action += fmt::format("{}{} {}", per_action.empty() ? "" : ", ", n, action);
@@ -291,8 +329,6 @@ void explain_rules(const Filter& filter, const Counts& counts, scmp_filter_ctx c
                         seccomp_version()->major, seccomp_version()->minor,
                         seccomp_version()->micro, fmt::join(filter.unknown_names, ", ")));
     for (const std::string& line : filter.shadowed) explain::note("seccomp: " + line);
-    explain::note(fmt::format("seccomp: the filter is a BPF program of {} instructions",
-                              bpf_instructions(ctx)));
 }
 
 // "defaultErrno, errno (in 14 places)": the keys of a profile that nothing
@@ -367,6 +403,33 @@ Filter compose(const Resolved& resolved, Counts& counts) {
 
 }  // namespace
 
+// seccomp_export_bpf(3) writes the program seccomp_load(3) would hand the
+// kernel (libseccomp 2.5 has no way to get it in memory: 2.6's
+// seccomp_export_bpf_mem), so it goes through a memfd and is read back.
+void compile(Filter& filter) {
+    explain::step({"seccomp_export_bpf(memfd)", "", "seccomp_export_bpf(3)"});
+    fd::Fd memfd{error::check_syscall(::memfd_create("seccomp-bpf", MFD_CLOEXEC),
+                                      "memfd_create(\"seccomp-bpf\")")};
+    check_negative_errno(seccomp_export_bpf(filter.context(), memfd.get()), "seccomp_export_bpf()");
+    struct stat st {};
+    error::check_syscall(::fstat(memfd.get(), &st), "fstat(memfd)");
+    auto size = static_cast<size_t>(st.st_size);
+    if (size % sizeof(sock_filter) != 0)
+        throw std::runtime_error(
+            fmt::format("seccomp_export_bpf(): {} bytes, not a whole "
+                        "number of instructions",
+                        size));
+    filter.program.assign(size / sizeof(sock_filter), sock_filter{});
+    auto* bytes = reinterpret_cast<char*>(filter.program.data());
+    for (size_t done = 0; done < size;) {
+        ssize_t n = ::pread(memfd.get(), bytes + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        error::check_syscall(n, "read(memfd)");
+        if (n == 0) throw std::runtime_error("read(memfd): the program is shorter than its file");
+        done += static_cast<size_t>(n);
+    }
+}
+
 Filter build(const Resolved& resolved) {
     Counts counts;
     for (const Rule& rule : resolved.rules)
@@ -375,9 +438,93 @@ Filter build(const Resolved& resolved) {
     filter.shadowed = shadowed_rules(resolved);
     filter.summary = fmt::format("{}: {} rules, default {}", resolved.origin, filter.rules_added,
                                  describe(resolved.default_action));
-    if (explain::enabled()) explain_rules(filter, counts, filter.context());
+    if (explain::enabled()) explain_rules(filter, counts);
+    compile(filter);
+    filter.flags = flags_of(resolved.flags);
+    explain::note(fmt::format("seccomp: the filter is a BPF program of {} instructions",
+                              filter.program.size()));
     return filter;
 }
+
+namespace {
+
+// <state_dir>/seccomp, and the name of this profile's program in it.
+struct CacheEntry {
+    fd::Fd dir;  // not open: no cache this run
+    std::string name;
+    std::filesystem::path path;  // for messages
+};
+
+// Never throws: a state directory that cannot be made, or is not ours
+// alone (host::open_private_subdir refuses it), means building as usual.
+CacheEntry cache_entry(const Settings& settings, const Target& target) {
+    CacheEntry entry;
+    if (settings.state_dir.empty()) return entry;
+    cache::Inputs inputs = cache::inputs_here(settings.text, target);
+    if (inputs.build.empty()) {
+        explain::note("seccomp: this binary has no build ID: no cache, the filter is built");
+        return entry;
+    }
+    entry.name = cache::file_name(cache::key_of(inputs));
+    entry.path = settings.state_dir / "seccomp" / entry.name;
+    try {
+        entry.dir = host::open_private_subdir(settings.state_dir, "seccomp");
+    } catch (const std::exception& e) {
+        explain::note(fmt::format("seccomp: no cache ({}): the filter is built", e.what()));
+    }
+    return entry;
+}
+
+std::string origin_of(const Settings& settings) {
+    return settings.choice == "default" ? std::string(kDefaultOrigin) : settings.profile.origin;
+}
+
+// The flags a cached program is loaded with (flags_of the profile's). A
+// FILE's profile is parsed already; the default profile is parsed only if
+// its text could name a flag at all: a flag is a JSON string, written out
+// ("SECCOMP_FILTER_FLAG_LOG") or with backslash-u escapes.
+// profiles/default.json has neither, so a cache hit parses nothing.
+unsigned cached_flags(const Settings& settings) {
+    bool may_name_a_flag = settings.text.find("FILTER_FLAG_") != std::string::npos ||
+                           settings.text.find("\\u") != std::string::npos;
+    if (settings.choice == "default" && !may_name_a_flag) return 0;
+    return flags_of(profile_of(settings).flags);
+}
+
+// The filter from the cache, if it holds this profile's program.
+std::optional<Filter> from_cache(const Settings& settings, const CacheEntry& entry) {
+    if (!entry.dir) return std::nullopt;
+    cache::Found found = cache::read(entry.dir.get(), entry.name);
+    if (!found.refused.empty())
+        explain::note(fmt::format("seccomp: cache file {} refused ({}): the filter is built",
+                                  entry.path.string(), found.refused));
+    if (found.program.empty()) return std::nullopt;
+    Filter filter;
+    filter.program = std::move(found.program);
+    filter.flags = cached_flags(settings);
+    filter.cached = entry.path.string();
+    filter.summary =
+        fmt::format("{}: cached, {} instructions", origin_of(settings), filter.program.size());
+    explain::note(fmt::format(
+        "seccomp: the program is in the cache, {} ({} instructions; its name is the SHA-256 of "
+        "the profile's text, the capabilities, the machine, libseccomp's version and this "
+        "build): nothing to resolve or build",
+        filter.cached, filter.program.size()));
+    return filter;
+}
+
+void store(const CacheEntry& entry, const Filter& filter) {
+    if (!entry.dir) return;
+    explain::step({fmt::format("write(\"{}\")", entry.path.string()), "",
+                   "rename(2): written whole, then renamed"});
+    try {
+        cache::write(entry.dir.get(), entry.name, filter.program);
+    } catch (const std::exception& e) {
+        explain::note(fmt::format("seccomp: not cached: {}", e.what()));
+    }
+}
+
+}  // namespace
 
 Filter prepare(const Settings& settings, const Capabilities& capabilities) {
     if (!settings.confined) {
@@ -386,14 +533,24 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
     }
     Target target = this_machine(capabilities);
     explain::note(fmt::format("seccomp: profile {}, for {} with {} capabilities, kernel {}.{}",
-                              settings.profile.origin, target.arch, target.capabilities.size(),
+                              origin_of(settings), target.arch, target.capabilities.size(),
                               target.kernel.major, target.kernel.minor));
-    if (!settings.profile.ignored.empty())
+    // Only under --explain: for the default profile this is its parse.
+    if (explain::enabled() && !profile_of(settings).ignored.empty())
         explain::note(fmt::format("seccomp: not used (Docker ignores them too): {}",
-                                  ignored_keys(settings.profile.ignored)));
-    Resolved resolved = resolve(settings.profile, target);
-    for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
-    Filter filter = build(resolved);
+                                  ignored_keys(profile_of(settings).ignored)));
+    CacheEntry entry = cache_entry(settings, target);
+    std::optional<Filter> cached = from_cache(settings, entry);
+    Filter filter;
+    if (cached) {
+        filter = std::move(*cached);
+    } else {
+        Resolved resolved = resolve(profile_of(settings), target);
+        for (const std::string& note : resolved.notes) explain::note("seccomp: " + note);
+        filter = build(resolved);
+        filter.release_context();  // the program is all load() needs; 600 KB of rules go
+        store(entry, filter);
+    }
     // Docker reads the same format; runc then loads the filter as load() does.
     filter.shell =
         fmt::format("docker run --security-opt seccomp={} ...",
@@ -401,11 +558,28 @@ Filter prepare(const Settings& settings, const Capabilities& capabilities) {
     return filter;
 }
 
+// What seccomp_load(3) ends with, without the rest: the program was written
+// by libseccomp in the runtime (prepare, or a run before), so the child does
+// no more than this one call. No no_new_privs here (SCMP_FLTATR_CTL_NNP 0):
+// chapter 09 sets it, or, with --allow-new-privileges, the child still has
+// CAP_SYS_ADMIN (seccomp(2): one of the two, or EACCES).
 void load(const Filter& filter) {
     if (filter.empty()) return;  // unconfined: prepare() said so
-    std::string call = fmt::format("seccomp_load({})", filter.summary);
-    explain::step({call, filter.shell, "seccomp(2), seccomp_load(3)"});
-    check_negative_errno(seccomp_load(filter.context()), call);
+    if (filter.program.size() > BPF_MAXINSNS)
+        throw std::runtime_error(
+            fmt::format("seccomp: a program of {} instructions; the kernel "
+                        "takes at most {}",
+                        filter.program.size(), BPF_MAXINSNS));
+    std::string call = fmt::format("seccomp(SECCOMP_SET_MODE_FILTER, {}, {{len={}}})",
+                                   flags_text(filter.flags), filter.program.size());
+    explain::step({fmt::format("{}   [{}]", call, filter.summary), filter.shell, "seccomp(2)"});
+    sock_fprog program{static_cast<unsigned short>(filter.program.size()),
+                       const_cast<sock_filter*>(filter.program.data())};
+    long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter.flags, &program);
+    error::check_syscall(rc, call);
+    // With TSYNC, a positive answer is a thread that could not take the filter.
+    if (rc > 0)
+        throw std::runtime_error(fmt::format("{}: thread {} could not be synchronised", call, rc));
 }
 
 namespace {
@@ -421,9 +595,14 @@ void add_options(CLI::App& app, spec::Spec& spec) {
 
 void finish_options(spec::Spec& spec) {
     spec.seccomp = settings_for(spec.seccomp.choice);
+    spec.seccomp.state_dir = spec.host.state_dir;  // the cache of compiled programs
 }
 
 }  // namespace
+
+const Profile& profile_of(const Settings& settings) {
+    return settings.choice == "default" ? default_profile() : settings.profile;
+}
 
 Settings settings_for(const std::string& choice) {
     Settings settings;
@@ -432,7 +611,9 @@ Settings settings_for(const std::string& choice) {
     if (!settings.confined) return settings;
     if (choice.empty()) throw error::UsageError("--seccomp-profile: the path is empty");
     try {
-        settings.profile = choice == "default" ? default_profile() : read_file(choice);
+        settings.text =
+            choice == "default" ? std::string(default_profile_json()) : read_text(choice);
+        if (choice != "default") settings.profile = parse(settings.text, choice);
     } catch (const error::UsageError& e) {
         throw error::UsageError(std::string("--seccomp-profile ") + e.what());
     }

@@ -360,7 +360,7 @@ Profile parse(std::string_view text, const std::string& origin) {
     return profile;
 }
 
-Profile read_file(const std::filesystem::path& file) {
+std::string read_text(const std::filesystem::path& file) {
     std::string name = file.string();
     // O_NONBLOCK: a FIFO must not make us wait for a writer (it is refused below).
     int raw = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -386,7 +386,11 @@ Profile read_file(const std::filesystem::path& file) {
         done += static_cast<size_t>(n);
     }
     text.resize(done);
-    return parse(text, name);
+    return text;
+}
+
+Profile read_file(const std::filesystem::path& file) {
+    return parse(read_text(file), file.string());
 }
 
 std::string_view default_profile_json() {
@@ -394,7 +398,7 @@ std::string_view default_profile_json() {
 }
 
 const Profile& default_profile() {
-    static const Profile profile = parse(kDefaultProfileJson, "default (profiles/default.json)");
+    static const Profile profile = parse(kDefaultProfileJson, std::string(kDefaultOrigin));
     return profile;
 }
 

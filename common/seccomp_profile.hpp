@@ -105,13 +105,21 @@ struct Profile {
 // Parses a profile; `origin` names it in messages. Throws error::UsageError.
 Profile parse(std::string_view json, const std::string& origin);
 
+// The text of FILE. A missing or unreadable file, or one that is not a
+// regular file, is an error::UsageError naming it.
+std::string read_text(const std::filesystem::path& file);
+
 // Reads and parses FILE. A missing or unreadable file, or one that is not a
 // regular file, is an error::UsageError naming it.
 Profile read_file(const std::filesystem::path& file);
 
 // The project's own default profile (profiles/default.json, compiled into
-// the binary at build time: see common/CMakeLists.txt), parsed once.
+// the binary at build time: see common/CMakeLists.txt), parsed once, the
+// first time it is asked for.
 const Profile& default_profile();
+
+// How messages name it (its Profile::origin).
+inline constexpr std::string_view kDefaultOrigin = "default (profiles/default.json)";
 
 // The text of profiles/default.json, as compiled in.
 std::string_view default_profile_json();

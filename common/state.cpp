@@ -40,7 +40,7 @@ constexpr size_t kMaxState = 1 << 20;  // a state file is a few KB; refuse a run
 
 // What the runtime itself keeps in the state directory (host.hpp, net.cpp):
 // a container called "runs" would take the Ledger's journals for its own.
-constexpr std::array<std::string_view, 4> kReserved{"lock", "runs", "kept", "net"};
+constexpr std::array<std::string_view, 5> kReserved{"lock", "runs", "kept", "net", "seccomp"};
 
 // --- the file's text ---------------------------------------------------------
 
@@ -507,6 +507,7 @@ void fill_spec(const Saved& saved, spec::Spec& spec) {
         spec.caps.user = user;
     }
     spec.seccomp = seccomp::settings_for(saved.seccomp.empty() ? "default" : saved.seccomp);
+    spec.seccomp.state_dir = spec.host.state_dir;  // the cache of compiled programs
     spec.rlimits.limits.clear();
     for (const std::string& limit : saved.ulimits)
         spec.rlimits.limits.push_back(rlimits::parse(limit));

@@ -162,7 +162,7 @@ def ulimit_above_own(chapter):
 # --- names, state, ps and exec ----------------------------------------------------------
 
 STATE = Path("/run/unshared")  # the lab's own /run (tests/lab)
-OWN_ENTRIES = {"lock", "runs", "kept", "net"}  # the state directory's, not containers'
+OWN_ENTRIES = {"lock", "runs", "kept", "net", "seccomp"}  # the state directory's, not containers'
 
 
 def state_of(name):

@@ -20,6 +20,7 @@
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 #include <spawn.h>
 #include <sys/klog.h>
@@ -46,6 +47,7 @@
 
 #include "common/caps.hpp"
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "common/seccomp.hpp"
 
 namespace fs = std::filesystem;
@@ -443,6 +445,35 @@ TEST_CASE("the default profile: blocked calls fail with Docker's errno, the rest
         check_outcome(call, under(filter, call.call), call.confined, "the default profile");
 }
 
+// The runtime's way, seccomp::prepare(), with the cache of compiled programs
+// (seccomp_cache.hpp) in a state directory of the test's own: the first
+// prepare builds the program and stores it, the second loads the stored
+// bytes without building anything. Both must stop the same calls with the
+// same errnos. UNSHARED_TEST_CACHE_POISON=1 overwrites the stored program
+// with one that allows everything, to prove that this test sees the cache.
+TEST_CASE("the default profile through prepare(): the same errnos with a cold and a warm cache") {
+    Fixture fixture;
+    fs::path state =
+        fs::temp_directory_path() / ("unshared-seccomp-cache-" + std::to_string(::getpid()));
+    seccomp::Settings settings = seccomp::settings_for("default");
+    settings.state_dir = state;
+    seccomp::Filter cold = seccomp::prepare(settings, kDocker);
+    CHECK(cold.cached.empty());
+    if (const char* poison = std::getenv("UNSHARED_TEST_CACHE_POISON"); poison && *poison == '1') {
+        fd::Fd dir{::open((state / "seccomp").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+        for (const auto& entry : fs::directory_iterator(state / "seccomp"))
+            seccomp::cache::write(dir.get(), entry.path().filename(),
+                                  {{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW}});
+    }
+    seccomp::Filter warm = seccomp::prepare(settings, kDocker);
+    CHECK_FALSE(warm.cached.empty());
+    for (const Call& call : calls(fixture.handle, fixture.sibling.pid)) {
+        check_outcome(call, under(cold, call.call), call.confined, "prepare(), cold cache");
+        check_outcome(call, under(warm, call.call), call.confined, "prepare(), warm cache");
+    }
+    fs::remove_all(state);
+}
+
 TEST_CASE("unconfined: the same calls get through to the kernel") {
     Fixture fixture;
     seccomp::Filter none;
@@ -491,7 +522,7 @@ TEST_CASE("without no_new_privs and without CAP_SYS_ADMIN the kernel refuses the
     seccomp::Filter filter = default_filter();
     // Root still has CAP_SYS_ADMIN: the kernel takes the filter without no_new_privs.
     CHECK(under(filter, keyring_id, /*no_new_privs=*/false).err == EPERM);
-    // Without it (dropped from the effective set here), seccomp_load fails
+    // Without it (dropped from the effective set here), seccomp(2) fails
     // with EACCES, and the message says what is missing.
     pid_t child = ::fork();
     REQUIRE(child >= 0);
@@ -505,7 +536,7 @@ TEST_CASE("without no_new_privs and without CAP_SYS_ADMIN the kernel refuses the
             seccomp::load(filter);
         } catch (const std::system_error& e) {
             std::string message = error::describe(e);
-            bool says_why = message.starts_with("seccomp_load(") &&
+            bool says_why = message.starts_with("seccomp(SECCOMP_SET_MODE_FILTER") &&
                             message.find("Permission denied") != std::string::npos &&
                             message.find("no_new_privs") != std::string::npos;
             ::_exit(e.code().value() == EACCES && says_why ? 0 : 3);

@@ -464,7 +464,8 @@ TEST_CASE("the --seccomp-profile option: default, unconfined, a file, bad input"
     };
     finish("default");
     CHECK(spec.seccomp.confined);
-    CHECK(spec.seccomp.profile.origin == "default (profiles/default.json)");
+    CHECK(seccomp::profile_of(spec.seccomp).origin == "default (profiles/default.json)");
+    CHECK(spec.seccomp.text == seccomp::default_profile_json());  // parsed only when needed
     finish("unconfined");
     CHECK_FALSE(spec.seccomp.confined);
     CHECK(seccomp::prepare(spec.seccomp, kDocker).empty());

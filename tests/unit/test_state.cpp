@@ -28,8 +28,8 @@ struct TempState {
 TEST_CASE("state::name_problem: Docker's names, none of the state directory's own") {
     for (const char* good : {"web", "web1", "a", "my_app.v2-test", "0day"})
         CHECK_MESSAGE(state::name_problem(good).empty(), good);
-    for (const char* bad :
-         {"", "-web", ".hidden", "_x", "a/b", "../x", "a b", "runs", "lock", "kept", "net"})
+    for (const char* bad : {"", "-web", ".hidden", "_x", "a/b", "../x", "a b", "runs", "lock",
+                            "kept", "net", "seccomp"})
         CHECK_MESSAGE(!state::name_problem(bad).empty(), bad);
     CHECK(state::name_problem(std::string(63, 'x')).empty());
     CHECK(!state::name_problem(std::string(64, 'x')).empty());
