@@ -741,12 +741,24 @@ def _cgroup_dirs(name):
     return dirs
 
 
-def _remove_cgroup(d):
-    """Kills what is left in cgroup `d` and its children, then removes them."""
+def _reap_orphans():
+    """Reaps the ended children nobody waits for: orphans that came to a
+    subreaper (the exercise checker is one) stay zombies until then."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def _remove_cgroup(d, reap=False):
+    """Kills what is left in cgroup `d` and its children, then removes them.
+    `reap`: at the end of a run, also reap our orphans (see _reap_orphans)."""
     if not d.is_dir():
         return
     for child in sorted((p for p in d.rglob("*") if p.is_dir()), reverse=True):
-        _remove_cgroup(child)
+        _remove_cgroup(child, reap)
     deadline = time.monotonic() + 30  # a loaded machine takes its time to end them
     while True:
         try:
@@ -764,6 +776,8 @@ def _remove_cgroup(d):
         except FileNotFoundError:
             return
         except OSError as e:  # EBUSY until the killed processes are gone
+            if reap:
+                _reap_orphans()  # a zombie still pins a v1 cpu or pids cgroup
             if time.monotonic() > deadline:
                 print(f"harness: cannot remove the test cgroup {d}: {e}", file=sys.stderr)
                 return
@@ -828,4 +842,4 @@ def cgroup_parent():
     finally:
         os.environ.pop("UNSHARED_CGROUP_PARENT", None)
         for d in made:
-            _remove_cgroup(d)
+            _remove_cgroup(d, reap=True)
