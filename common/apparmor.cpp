@@ -7,6 +7,8 @@
 #include "apparmor.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -53,7 +55,18 @@ fd::Fd open_attr(int flags, std::string& path) {
         int raw = ::open(candidate, flags | O_CLOEXEC);
         if (raw >= 0) {
             path = candidate;
-            return fd::Fd{raw};
+            fd::Fd attr{raw};
+            // The container's /proc came from a rootfs we do not trust: a
+            // write meant for the kernel must reach procfs, not a file a
+            // mount put there (runc's CVE-2019-16884). statfs(2) says which.
+            struct statfs fs {};
+            check_syscall(::fstatfs(attr.get(), &fs), fmt::format("fstatfs(\"{}\")", path));
+            if (fs.f_type != PROC_SUPER_MAGIC)
+                throw std::runtime_error(
+                    fmt::format("{}: not on procfs (f_type {:#x}): refusing to write a "
+                                "profile change there",
+                                path, static_cast<unsigned long>(fs.f_type)));
+            return attr;
         }
         if (errno != ENOENT) check_syscall(raw, fmt::format("open(\"{}\")", candidate));
     }

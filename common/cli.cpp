@@ -38,7 +38,8 @@ void add_common_options(CLI::App& app, const Chapter& chapter, spec::Spec& spec,
     app.add_option("-e,--env", spec.env,
                    "Set a variable in the container's environment (repeatable). NAME alone\n"
                    "takes its value from ours. The container starts with a clean environment.")
-        ->type_name("NAME=VALUE");
+        ->type_name("NAME=VALUE")
+        ->allow_extra_args(false);  // one value per -e, as docker run's: -e A=1 env runs env
     app.add_option("command", spec.command.argv,
                    fmt::format("The command to run in the container and its arguments, after "
                                "`--`\n(default: /bin/sh). Example: {} -- ps -ef",
@@ -196,7 +197,8 @@ int run_exec(const Chapter& chapter, int argc, char** argv,
             program};
         app.add_flag("--explain", spec.explain, "Print every step before it runs (on stderr).");
         app.add_option("-e,--env", env, "Add a variable to the container's environment.")
-            ->type_name("NAME=VALUE");
+            ->type_name("NAME=VALUE")
+            ->allow_extra_args(false);  // one value per -e
         add_state_dir(app, state_dir);
         app.add_option("name", name, "The container's name (see ps)")
             ->required()

@@ -741,9 +741,9 @@ def _cgroup_dirs(name):
     return dirs
 
 
-def _reap_orphans():
+def reap_orphans():
     """Reaps the ended children nobody waits for: orphans that came to a
-    subreaper (the exercise checker is one) stay zombies until then."""
+    subreaper (the exercise checker, t11's leak test) stay zombies until then."""
     while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
@@ -754,7 +754,7 @@ def _reap_orphans():
 
 def _remove_cgroup(d, reap=False):
     """Kills what is left in cgroup `d` and its children, then removes them.
-    `reap`: at the end of a run, also reap our orphans (see _reap_orphans)."""
+    `reap`: at the end of a run, also reap our orphans (see reap_orphans)."""
     if not d.is_dir():
         return
     for child in sorted((p for p in d.rglob("*") if p.is_dir()), reverse=True):
@@ -777,7 +777,7 @@ def _remove_cgroup(d, reap=False):
             return
         except OSError as e:  # EBUSY until the killed processes are gone
             if reap:
-                _reap_orphans()  # a zombie still pins a v1 cpu or pids cgroup
+                reap_orphans()  # a zombie still pins a v1 cpu or pids cgroup
             if time.monotonic() > deadline:
                 print(f"harness: cannot remove the test cgroup {d}: {e}", file=sys.stderr)
                 return

@@ -116,6 +116,11 @@ def clean_environment(chapter):
     h.expect(seen.get("PATH", "").startswith("/usr/local/sbin"), f"PATH: {seen.get('PATH')!r}")
     if h.number(chapter) >= 3:
         h.expect("HOSTNAME" in seen, "no HOSTNAME in the container's environment")
+    # One value per -e, as docker run's: without `--`, `env` is the command.
+    bare = subprocess.run([str(h.BIN / chapter), "--rootfs", str(h.ROOTFS), "-e", "ONE=1", "env"],
+                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    h.expect("ONE=1" in bare.stdout.splitlines(),
+             f"-e ONE=1 env (no --) did not run env: {bare.stdout.strip()!r}")
 
 
 # --- 3. a SIGKILLed runtime leaves no container ---------------------------

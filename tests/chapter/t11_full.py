@@ -255,6 +255,9 @@ def exec_confined(chapter):
         h.expect(denied.returncode != 0 and "denied" in denied.stderr,
                  f"exec writing /root-file under Landlock: {denied.stderr.strip()!r}")
         h.expect_equal(exec_ok(chapter, "locked", "id", "-u").strip(), "1000", "uid in exec")
+        h.expect_equal(exec_ok(chapter, "locked", "sh", "-c", "echo $X $container",
+                               options=["-e", "X=7"]).strip(), "7 unshared",
+                       "exec's environment: the container's, plus -e")
         h.expect_equal(exec_in(chapter, "locked", "sh", "-c", "exit 7").returncode, 7,
                        "exec's exit status")
     with named(chapter, "free", ["--userns", "host", *NO_LANDLOCK]):
@@ -340,16 +343,6 @@ def host_side():
             "claims": state, "journals": journals, "state dirs": containers}
 
 
-def reap():
-    """Reaps the orphans that came to us (the test is their subreaper)."""
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                return
-        except ChildProcessError:
-            return
-
-
 def killed(chapter, rng, options):
     runtime = h.start(chapter, "sleep", "1000", options=options)
     time.sleep(rng.uniform(0, 0.2))
@@ -409,7 +402,7 @@ def no_leaks(chapter):
     try:
         for i in range(LEAK_RUNS):
             leak_round(chapter, i, rng)
-            reap()
+            h.reap_orphans()
         h.run_ok(chapter, "true", options=["--net", "none"])  # undoes what killed runs left
         deadline = time.monotonic() + 10
         while host_side() != before and time.monotonic() < deadline:
@@ -418,7 +411,7 @@ def no_leaks(chapter):
         h.expect_equal(h.host_mounts(), mounts, "the lab's mount points")
         deadline = time.monotonic() + 10  # a process killed a moment ago may still be exiting
         while h.descendants_of(os.getpid()) and time.monotonic() < deadline:
-            reap()
+            h.reap_orphans()
             time.sleep(0.1)
         left = {p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
                 for p in h.descendants_of(os.getpid()) if Path(f"/proc/{p}").exists()}
